@@ -36,12 +36,7 @@ public final class HealthFormats {
   }
 
   private static List<HealthFormat> builtIn(CustomFormatConfig custom) {
-    List<HealthFormat> formats = new ArrayList<>(BuiltInFormats.detectionOrder());
-    if (custom != null) {
-      // A configured custom format is what the user asked for: try it first.
-      formats.add(0, new CustomFormat(custom));
-    }
-    return formats;
+    return new ArrayList<>(BuiltInFormats.detectionOrder());
   }
 
   /** Reads the response as {@code requested} ({@link SourceFormat#AUTO} or null: detect). */

@@ -1,0 +1,25 @@
+package io.workerhealth.sidecar.format;
+
+import io.workerhealth.api.v1alpha1.WorkerStatus;
+import java.util.Locale;
+
+/** The status vocabulary apps commonly use, compared case-insensitively. */
+final class StatusWords {
+
+  private StatusWords() {}
+
+  /** A common word to its normalized state; anything unrecognized is Unknown. */
+  static WorkerStatus common(String word) {
+    if (word == null) {
+      return WorkerStatus.Unknown;
+    }
+    return switch (word.strip().toLowerCase(Locale.ROOT)) {
+      case "healthy", "up", "ok", "pass", "passed", "success", "running", "ready", "green", "true" ->
+          WorkerStatus.Healthy;
+      case "degraded", "warn", "warning", "yellow" -> WorkerStatus.Degraded;
+      case "failed", "fail", "failure", "down", "error", "unhealthy", "out_of_service", "critical", "red", "false",
+           "dead", "stopped", "crashed" -> WorkerStatus.Failed;
+      default -> WorkerStatus.Unknown;
+    };
+  }
+}
