@@ -1,6 +1,7 @@
 package io.workerhealth.sidecar.format;
 
 import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -32,9 +33,11 @@ final class Json {
         throw new HealthParseException(ScrapeErrorReason.ParseError, "empty body, expected JSON");
       }
       return node;
-    } catch (IOException e) {
+    } catch (JsonProcessingException e) {
       throw new HealthParseException(ScrapeErrorReason.ParseError,
           "body is not valid JSON: " + e.getOriginalMessage(), e);
+    } catch (IOException e) {
+      throw new HealthParseException(ScrapeErrorReason.ParseError, "body could not be read: " + e.getMessage(), e);
     }
   }
 
