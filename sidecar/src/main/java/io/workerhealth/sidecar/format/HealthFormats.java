@@ -36,7 +36,11 @@ public final class HealthFormats {
   }
 
   private static List<HealthFormat> builtIn(CustomFormatConfig custom) {
-    return new ArrayList<>(BuiltInFormats.detectionOrder());
+    List<HealthFormat> formats = new ArrayList<>(BuiltInFormats.detectionOrder());
+    if (custom != null) {
+      formats.add(0, new CustomFormat(custom)); // what the user configured comes first
+    }
+    return formats;
   }
 
   /** Reads the response as {@code requested} ({@link SourceFormat#AUTO} or null: detect). */

@@ -1,0 +1,176 @@
+package io.workerhealth.sidecar.config;
+
+import io.workerhealth.api.v1alpha1.SourceFormat;
+import io.workerhealth.api.v1alpha1.WorkerStatus;
+import io.workerhealth.sidecar.format.CustomFormatConfig;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+
+/**
+ * The sidecar's settings, read from environment variables (see docs/sidecar.md). Every problem is reported at once,
+ * so a misconfigured pod fails at start with one clear message rather than one variable at a time.
+ */
+public record SidecarConfig(
+    URI targetUrl,
+    Duration interval,
+    Duration timeout,
+    SourceFormat format,
+    Duration heartbeat,
+    int metricsPort,
+    long bodyLimit,
+    String podName,
+    String podNamespace,
+    String podUid,
+    Path labelsFile,
+    CustomFormatConfig customFormat) {
+
+  public static final String DEFAULT_TARGET_URL = "http://127.0.0.1:8080/healthz";
+
+  /** Reads and validates the settings; throws {@link IllegalArgumentException} listing every problem. */
+  public static SidecarConfig fromEnv(Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    URI url = read(env, "WH_TARGET_URL", DEFAULT_TARGET_URL, SidecarConfig::httpUrl, problems);
+    Duration interval = read(env, "WH_INTERVAL", "5s", SidecarConfig::positive, problems);
+    Duration timeout = read(env, "WH_TIMEOUT", "2s", SidecarConfig::positive, problems);
+    SourceFormat format = read(env, "WH_FORMAT", "auto", SourceFormat::fromWireName, problems);
+    Duration heartbeat = read(env, "WH_HEARTBEAT", "60s", SidecarConfig::positive, problems);
+    Integer port = read(env, "WH_METRICS_PORT", "9090", SidecarConfig::port, problems);
+    Long bodyLimit = read(env, "WH_BODY_LIMIT", "1Mi", SidecarConfig::positiveSize, problems);
+    String podName = env.get("POD_NAME");
+    String podNamespace = env.get("POD_NAMESPACE");
+    if (isBlank(podName)) {
+      problems.add("POD_NAME is required (set it from the downward API: fieldRef metadata.name)");
+    }
+    if (isBlank(podNamespace)) {
+      problems.add("POD_NAMESPACE is required (set it from the downward API: fieldRef metadata.namespace)");
+    }
+    Path labels = Path.of(env.getOrDefault("WH_LABELS_FILE", "/etc/podinfo/labels"));
+    CustomFormatConfig custom = customFormat(env, problems);
+    if (format == SourceFormat.CUSTOM && custom == null) {
+      problems.add("WH_FORMAT=custom needs WH_CUSTOM_WORKERS and WH_CUSTOM_STATUS");
+    }
+    if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
+      problems.add("WH_TIMEOUT (" + Durations.format(timeout) + ") must not exceed WH_INTERVAL ("
+          + Durations.format(interval) + ")");
+    }
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid sidecar configuration:\n  - " + String.join("\n  - ", problems));
+    }
+    return new SidecarConfig(url, interval, timeout, format, heartbeat, port, bodyLimit, podName.strip(),
+        podNamespace.strip(), blankToNull(env.get("POD_UID")), labels, custom);
+  }
+
+  /** The custom format from WH_CUSTOM_* variables, or null when WH_CUSTOM_WORKERS is not set. */
+  static CustomFormatConfig customFormat(Map<String, String> env, List<String> problems) {
+    String workers = blankToNull(env.get("WH_CUSTOM_WORKERS"));
+    if (workers == null) {
+      return null;
+    }
+    String status = blankToNull(env.get("WH_CUSTOM_STATUS"));
+    if (status == null) {
+      problems.add("WH_CUSTOM_STATUS is required with WH_CUSTOM_WORKERS");
+    }
+    Map<String, WorkerStatus> map = new LinkedHashMap<>();
+    String mapping = blankToNull(env.get("WH_CUSTOM_STATUS_MAP"));
+    if (mapping != null) {
+      try {
+        map.putAll(parseStatusMap(mapping));
+      } catch (IllegalArgumentException e) {
+        problems.add("WH_CUSTOM_STATUS_MAP: " + e.getMessage());
+      }
+    }
+    return new CustomFormatConfig(workers, blankToNull(env.get("WH_CUSTOM_NAME")), status,
+        blankToNull(env.get("WH_CUSTOM_MESSAGE")), map);
+  }
+
+  /** {@code ok=Healthy,degraded=Degraded,bad=Failed}: the app's words (any case) to normalized states. */
+  public static Map<String, WorkerStatus> parseStatusMap(String text) {
+    Map<String, WorkerStatus> map = new LinkedHashMap<>();
+    for (String pair : text.split(",")) {
+      if (pair.isBlank()) {
+        continue;
+      }
+      int eq = pair.indexOf('=');
+      if (eq <= 0 || eq == pair.length() - 1) {
+        throw new IllegalArgumentException("'" + pair.strip() + "' is not word=State");
+      }
+      String state = pair.substring(eq + 1).strip();
+      WorkerStatus status = null;
+      for (WorkerStatus s : WorkerStatus.values()) {
+        if (s.name().equalsIgnoreCase(state)) {
+          status = s;
+        }
+      }
+      if (status == null) {
+        throw new IllegalArgumentException("'" + state + "' is not one of Healthy, Degraded, Failed, Unknown");
+      }
+      map.put(pair.substring(0, eq).strip().toLowerCase(Locale.ROOT), status);
+    }
+    return map;
+  }
+
+  private static <T> T read(Map<String, String> env, String name, String dflt, Function<String, T> parse,
+                            List<String> problems) {
+    String raw = env.get(name);
+    String value = isBlank(raw) ? dflt : raw.strip();
+    try {
+      return parse.apply(value);
+    } catch (RuntimeException e) {
+      problems.add(name + "=" + value + ": " + e.getMessage());
+      return null;
+    }
+  }
+
+  private static URI httpUrl(String s) {
+    URI uri = URI.create(s);
+    if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+        || uri.getHost() == null) {
+      throw new IllegalArgumentException("must be an http(s) URL with a host");
+    }
+    return uri;
+  }
+
+  private static Duration positive(String s) {
+    Duration d = Durations.parse(s);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException("must be positive");
+    }
+    return d;
+  }
+
+  private static Integer port(String s) {
+    int p;
+    try {
+      p = Integer.parseInt(s);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a port number");
+    }
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535");
+    }
+    return p;
+  }
+
+  private static Long positiveSize(String s) {
+    long n = ByteSizes.parse(s);
+    if (n <= 0) {
+      throw new IllegalArgumentException("must be positive");
+    }
+    return n;
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static String blankToNull(String s) {
+    return isBlank(s) ? null : s.strip();
+  }
+}
