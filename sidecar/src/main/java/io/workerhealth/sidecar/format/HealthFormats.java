@@ -25,11 +25,7 @@ public final class HealthFormats {
 
   /** All built-in formats; {@code custom} may be null when no custom format is configured. */
   public HealthFormats(CustomFormatConfig custom) {
-    this(builtIn(custom));
-  }
-
-  HealthFormats(List<HealthFormat> detectionOrder) {
-    this.detectionOrder = List.copyOf(detectionOrder);
+    this.detectionOrder = List.copyOf(builtIn(custom));
     for (HealthFormat f : detectionOrder) {
       byId.put(f.id(), f);
     }
