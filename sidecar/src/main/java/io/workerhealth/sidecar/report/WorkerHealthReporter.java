@@ -1,7 +1,7 @@
 package io.workerhealth.sidecar.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.introspect.BeanPropertyDefinition;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
@@ -14,14 +14,12 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
 /**
  * Writes one pod's WorkerHealth. Creates it when missing (owned by the pod, labelled like it), keeps its labels in
- * step with the pod's, and writes status through the status subresource with a JSON merge patch in which every
- * field the sidecar owns is present — absent ones as explicit nulls — so a cleared error really disappears.
+ * step with the pod's, and replaces its status through the status subresource.
  */
 public final class WorkerHealthReporter {
 
@@ -114,28 +112,17 @@ public final class WorkerHealthReporter {
     resource().patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
   }
 
-  /** Writes the status. Throws KubernetesClientException (404 when the resource is gone) for the caller to handle. */
+  /**
+   * Writes the status: a JSON Patch that sets {@code /status} as a whole, so fields the new status leaves out (a
+   * cleared error, a worker list that shrank) are gone afterwards, and no read-modify-write race is possible. Throws
+   * KubernetesClientException (404 when the resource is gone) for the caller to handle.
+   */
   public void writeStatus(WorkerHealthStatus status) {
-    ObjectNode statusNode = client.getKubernetesSerialization().convertValue(status, ObjectNode.class);
-    for (String field : STATUS_FIELDS) {
-      if (!statusNode.has(field)) {
-        statusNode.putNull(field); // a merge patch deletes what is explicitly null
-      }
-    }
-    ObjectNode patch = statusNode.objectNode();
-    patch.set("status", statusNode);
-    resource().subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
-  }
-
-  /** Every field of the status, all owned by the sidecar. */
-  private static final List<String> STATUS_FIELDS = statusFields();
-
-  private static List<String> statusFields() {
-    ObjectMapper mapper = new ObjectMapper();
-    return mapper.getSerializationConfig()
-        .introspect(mapper.constructType(WorkerHealthStatus.class))
-        .findProperties().stream()
-        .map(BeanPropertyDefinition::getName)
-        .toList();
+    ArrayNode patch = JsonNodeFactory.instance.arrayNode();
+    ObjectNode op = patch.addObject();
+    op.put("op", "add"); // "add" on an existing member replaces it
+    op.put("path", "/status");
+    op.set("value", client.getKubernetesSerialization().convertValue(status, ObjectNode.class));
+    resource().subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
   }
 }

@@ -1,0 +1,97 @@
+package io.workerhealth.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** The one-shot {@code scrape} command against a loopback endpoint: its JSON and exit codes. */
+class ScrapeCommandIT {
+
+  TestHealthEndpoint app;
+  StringWriter out = new StringWriter();
+
+  @BeforeEach
+  void start() throws Exception {
+    app = new TestHealthEndpoint();
+  }
+
+  @AfterEach
+  void stop() {
+    app.close();
+  }
+
+  int run(String... args) {
+    CommandLine cli = SidecarMain.commandLine();
+    cli.setOut(new PrintWriter(out));
+    cli.setErr(new PrintWriter(new StringWriter()));
+    return cli.execute(args);
+  }
+
+  JsonNode json() throws Exception {
+    return new ObjectMapper().readTree(out.toString());
+  }
+
+  @Test
+  void allHealthyExitsZero() throws Exception {
+    app.answer(200, "application/json", "{\"status\":\"healthy\",\"workers\":{\"a\":{\"status\":\"healthy\"}}}");
+    assertThat(run("scrape", "--url", app.url("/healthz"))).isZero();
+    JsonNode j = json();
+    assertThat(j.path("phase").asText()).isEqualTo("Healthy");
+    assertThat(j.path("format").asText()).isEqualTo("outpost");
+    assertThat(j.path("httpStatus").asInt()).isEqualTo(200);
+    assertThat(j.has("error")).isFalse();
+    assertThat(j.path("workers").get(0).path("name").asText()).isEqualTo("a");
+  }
+
+  @Test
+  void aFailedWorkerExitsOneAndShowsIt() throws Exception {
+    app.answer(503, "application/json", "{\"status\":\"failed\",\"workers\":{\"http-server\":{\"status\":\"healthy\"},"
+        + "\"deliverymq-consumer\":{\"status\":\"failed\"}}}");
+    assertThat(run("scrape", "--url", app.url("/healthz"), "--format", "outpost")).isEqualTo(1);
+    JsonNode j = json();
+    assertThat(j.path("phase").asText()).isEqualTo("Failed");
+    assertThat(j.path("httpStatus").asInt()).isEqualTo(503);
+    JsonNode consumer = j.path("workers").get(1);
+    assertThat(consumer.path("name").asText()).isEqualTo("deliverymq-consumer");
+    assertThat(consumer.path("status").asText()).isEqualTo("Failed");
+    assertThat(consumer.path("rawStatus").asText()).isEqualTo("failed");
+  }
+
+  @Test
+  void anUnreachableEndpointExitsTwoWithTheReason() throws Exception {
+    int port;
+    try (ServerSocket s = new ServerSocket(0)) {
+      port = s.getLocalPort();
+    }
+    assertThat(run("scrape", "--url", "http://127.0.0.1:" + port + "/healthz", "--timeout", "1s")).isEqualTo(2);
+    JsonNode j = json();
+    assertThat(j.path("phase").asText()).isEqualTo("Unreachable");
+    assertThat(j.path("error").path("reason").asText()).isEqualTo("ConnectionRefused");
+    assertThat(j.path("httpStatus").isNull()).isTrue();
+  }
+
+  @Test
+  void anUnparseableBodyExitsTwo() throws Exception {
+    app.answer(200, "text/html", "<html>hello</html>");
+    assertThat(run("scrape", "--url", app.url("/"))).isEqualTo(2);
+    assertThat(json().path("error").path("reason").asText()).isEqualTo("UnknownFormat");
+  }
+
+  @Test
+  void theCustomFormatIsConfiguredByOptions() throws Exception {
+    app.answer(200, "application/json", "{\"jobs\":[{\"id\":\"mailer\",\"state\":\"RUNNING\"},"
+        + "{\"id\":\"indexer\",\"state\":\"STALLED\"}]}");
+    assertThat(run("scrape", "--url", app.url("/status"), "--format", "custom", "--custom-workers", "/jobs",
+        "--custom-name", "/id", "--custom-status", "/state", "--custom-status-map", "running=Healthy,stalled=Failed"))
+        .isEqualTo(1);
+    assertThat(json().path("workers").get(1).path("status").asText()).isEqualTo("Failed");
+  }
+}

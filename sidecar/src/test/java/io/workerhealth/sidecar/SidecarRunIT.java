@@ -1,0 +1,124 @@
+package io.workerhealth.sidecar;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.workerhealth.api.v1alpha1.HealthPhase;
+import io.workerhealth.api.v1alpha1.WorkerHealth;
+import io.workerhealth.api.v1alpha1.WorkerStatus;
+import io.workerhealth.sidecar.config.SidecarConfig;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The whole sidecar loop: a loopback app, the mock API server, metrics and liveness over HTTP. */
+@EnableKubernetesMockClient(crud = true)
+class SidecarRunIT {
+
+  static final String HEALTHY = "{\"status\":\"healthy\",\"workers\":{\"http-server\":{\"status\":\"healthy\"},"
+      + "\"deliverymq-consumer\":{\"status\":\"healthy\"}}}";
+  static final String FAILED = "{\"status\":\"failed\",\"workers\":{\"http-server\":{\"status\":\"healthy\"},"
+      + "\"deliverymq-consumer\":{\"status\":\"failed\"}}}";
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+  TestHealthEndpoint app;
+  SidecarRunner runner;
+  @TempDir
+  Path dir;
+
+  @BeforeEach
+  void start() throws Exception {
+    app = new TestHealthEndpoint().answer(200, "application/json", HEALTHY);
+    client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withName("outpost-0")
+        .withNamespace("shop").endMetadata().build()).create();
+    Path labels = Files.writeString(dir.resolve("labels"), "app=\"outpost\"\nservice=\"delivery\"\n");
+    SidecarConfig config = SidecarConfig.fromEnv(Map.of("WH_TARGET_URL", app.url("/healthz"), "WH_INTERVAL", "100ms",
+        "WH_TIMEOUT", "100ms", "WH_HEARTBEAT", "1h", "WH_METRICS_PORT", "0", "POD_NAME", "outpost-0",
+        "POD_NAMESPACE", "shop", "WH_LABELS_FILE", labels.toString()));
+    runner = new SidecarRunner(config, client, Clock.systemUTC()).start();
+  }
+
+  @AfterEach
+  void stop() {
+    runner.close();
+    app.close();
+  }
+
+  WorkerHealth stored() {
+    return client.resources(WorkerHealth.class).inNamespace("shop").withName("outpost-0").get();
+  }
+
+  @Test
+  void aWorkerFailureShowsUpInTheWorkerHealthAndTheMetrics() throws Exception {
+    await().atMost(10, TimeUnit.SECONDS).until(() -> stored() != null && stored().getStatus() != null
+        && stored().getStatus().getPhase() == HealthPhase.Healthy);
+    assertThat(stored().getMetadata().getLabels()).containsEntry("app", "outpost").containsEntry("service", "delivery");
+    assertThat(stored().getSpec().getTargetURL()).isEqualTo(app.url("/healthz"));
+
+    app.answer(503, "application/json", FAILED);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> stored().getStatus().getPhase() == HealthPhase.Failed);
+    assertThat(stored().getStatus().worker("deliverymq-consumer").orElseThrow().getStatus())
+        .isEqualTo(WorkerStatus.Failed);
+    assertThat(stored().getStatus().getReady()).isEqualTo("1/2");
+    assertThat(stored().getStatus().getFailing()).isEqualTo("deliverymq-consumer");
+
+    String metrics = get("/metrics");
+    assertThat(metrics)
+        .contains("workerhealth_sidecar_worker_status{status=\"Failed\",worker=\"deliverymq-consumer\"} 1.0")
+        .contains("workerhealth_sidecar_scrape_duration_seconds_bucket")
+        .contains("workerhealth_sidecar_report_writes_total{result=\"success\"}")
+        .contains("workerhealth_sidecar_last_successful_scrape_timestamp_seconds");
+    assertThat(get("/healthz")).isEqualTo("ok\n");
+  }
+
+  @Test
+  void nothingChangingMeansNoWritesUntilTheHeartbeat() throws Exception {
+    await().atMost(10, TimeUnit.SECONDS).until(() -> stored() != null && stored().getStatus() != null);
+    while (server.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+      // drain what start-up sent
+    }
+    // ~20 scrapes of an unchanged app
+    await().pollDelay(2, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS).until(() -> true);
+    int writes = 0;
+    RecordedRequest r;
+    while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      if (!r.getMethod().equals("GET")) {
+        writes++;
+      }
+    }
+    assertThat(writes).isZero();
+    assertThat(runner.metrics().registry().get("workerhealth.sidecar.scrape.duration").timer().count())
+        .isGreaterThan(10);
+  }
+
+  @Test
+  void anUnreachableAppIsReportedAsSuch() {
+    await().atMost(10, TimeUnit.SECONDS).until(() -> stored() != null && stored().getStatus() != null);
+    app.hang();
+    await().atMost(10, TimeUnit.SECONDS).until(() -> stored().getStatus().getPhase() == HealthPhase.Unreachable);
+    assertThat(stored().getStatus().getScrapeError().getReason().name()).isEqualTo("Timeout");
+    assertThat(stored().getStatus().getWorkers()).allSatisfy(w -> assertThat(w.getStatus()).isEqualTo(WorkerStatus.Unknown));
+  }
+
+  String get(String path) throws Exception {
+    HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+        URI.create("http://127.0.0.1:" + runner.adminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
+    return r.body();
+  }
+}
