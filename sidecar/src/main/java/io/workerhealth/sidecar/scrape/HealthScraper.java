@@ -39,7 +39,8 @@ public final class HealthScraper {
         .readTimeout(timeout)
         .followRedirects(true) // okhttp stops after 20 redirects
         .followSslRedirects(false)
-        .retryOnConnectionFailure(false)
+        // a pooled keep-alive connection the app already closed is not an app failure: okhttp retries it once
+        .retryOnConnectionFailure(true)
         .build();
     this.formats = formats;
     this.bodyLimit = bodyLimit;
