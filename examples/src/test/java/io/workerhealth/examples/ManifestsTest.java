@@ -311,6 +311,23 @@ class ManifestsTest {
         .allSatisfy(rule -> assertThat(rule.path("action").asText()).isEqualTo("None"));
   }
 
+  // ---- the app image -------------------------------------------------------------------------------------------
+
+  @Test
+  void appImageRunsTheShadedJarAsThePodsNonRootUser() throws IOException {
+    List<String> dockerfile = Files.readAllLines(Path.of("Dockerfile.app")).stream()
+        .map(String::strip).filter(line -> !line.isEmpty() && !line.startsWith("#")).toList();
+    String jar = System.getProperty("example.app.jar");
+    long podUser = deployment("app-native-sidecar.yaml").getSpec().getTemplate().getSpec().getSecurityContext()
+        .getRunAsUser();
+
+    assertThat(jar).as("set by the build").isEqualTo("target/worker-health-example-app.jar");
+    assertThat(dockerfile).anySatisfy(line -> assertThat(line).startsWith("COPY " + jar + " "));
+    assertThat(dockerfile).anySatisfy(line -> assertThat(line).isEqualTo("USER " + podUser + ":" + podUser));
+    assertThat(dockerfile).anySatisfy(line -> assertThat(line).startsWith("FROM eclipse-temurin:17-jre"));
+    assertThat(dockerfile).anySatisfy(line -> assertThat(line).startsWith("ENTRYPOINT [\"java\", \"-jar\""));
+  }
+
   // ---- reading ---------------------------------------------------------------------------------------------------
 
   private static Deployment deployment(String file) throws IOException {
