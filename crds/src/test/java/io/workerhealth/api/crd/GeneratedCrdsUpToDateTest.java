@@ -14,16 +14,19 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The CRD YAML is generated from the Java types and committed under {@code crds/generated}, where users, the chart and
- * the tests take it from. This test fails when the committed YAML differs from what the types generate, so the two
- * never drift. {@code ./mvnw -pl crds test -Dcrds.update=true} refreshes the committed copies.
+ * The CRD YAML is generated from the Java types and committed under {@code crds/generated} and in the Helm chart's
+ * {@code crds/} folder, where users, the chart and the tests take it from. This test fails when a committed copy
+ * differs from what the types generate, so they never drift. {@code ./mvnw -pl crds test -Dcrds.update=true}
+ * refreshes the committed copies.
  */
 class GeneratedCrdsUpToDateTest {
 
   /** Every custom resource of the API. */
   static final List<Class<? extends HasMetadata>> RESOURCES = List.of(WorkerHealth.class);
 
-  private static final Path COMMITTED = Path.of(System.getProperty("crds.committedDir", "generated"));
+  private static final List<Path> COMMITTED = List.of(
+      Path.of(System.getProperty("crds.committedDir", "generated")),
+      Path.of(System.getProperty("crds.chartDir", "../charts/worker-health-operator/crds")));
   private static final String REFRESH = "refresh with ./mvnw -pl crds test -Dcrds.update=true";
 
   private static Map<String, String> generated;
@@ -33,14 +36,16 @@ class GeneratedCrdsUpToDateTest {
   static void generate() throws IOException {
     generated = CrdYaml.generate(RESOURCES.toArray(Class[]::new));
     if (Boolean.getBoolean("crds.update")) {
-      Files.createDirectories(COMMITTED);
-      try (Stream<Path> old = Files.list(COMMITTED)) {
-        for (Path p : old.filter(p -> p.toString().endsWith(".yml")).toList()) {
-          Files.delete(p);
+      for (Path dir : COMMITTED) {
+        Files.createDirectories(dir);
+        try (Stream<Path> old = Files.list(dir)) {
+          for (Path p : old.filter(p -> p.toString().endsWith(".yml")).toList()) {
+            Files.delete(p);
+          }
         }
-      }
-      for (Map.Entry<String, String> e : generated.entrySet()) {
-        Files.writeString(COMMITTED.resolve(e.getKey()), e.getValue());
+        for (Map.Entry<String, String> e : generated.entrySet()) {
+          Files.writeString(dir.resolve(e.getKey()), e.getValue());
+        }
       }
     }
   }
@@ -48,16 +53,18 @@ class GeneratedCrdsUpToDateTest {
   @Test
   void committedCrdYamlMatchesTheJavaTypes() throws IOException {
     assertThat(generated).as("CRDs generated from the Java types").hasSize(RESOURCES.size());
-    List<String> committedNames;
-    try (Stream<Path> files = Files.list(COMMITTED)) {
-      committedNames = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yml")).toList();
-    }
-    assertThat(committedNames).as("committed CRD files in %s (%s)", COMMITTED, REFRESH)
-        .containsExactlyInAnyOrderElementsOf(generated.keySet());
-    for (Map.Entry<String, String> e : generated.entrySet()) {
-      assertThat(Files.readString(COMMITTED.resolve(e.getKey())))
-          .as("%s is out of date: %s", e.getKey(), REFRESH)
-          .isEqualTo(e.getValue());
+    for (Path dir : COMMITTED) {
+      List<String> committedNames;
+      try (Stream<Path> files = Files.list(dir)) {
+        committedNames = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yml")).toList();
+      }
+      assertThat(committedNames).as("committed CRD files in %s (%s)", dir, REFRESH)
+          .containsExactlyInAnyOrderElementsOf(generated.keySet());
+      for (Map.Entry<String, String> e : generated.entrySet()) {
+        assertThat(Files.readString(dir.resolve(e.getKey())))
+            .as("%s in %s is out of date: %s", e.getKey(), dir, REFRESH)
+            .isEqualTo(e.getValue());
+      }
     }
   }
 

@@ -1,0 +1,174 @@
+package io.workerhealth.charts;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.fabric8.kubernetes.api.model.ConfigMap;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
+import io.fabric8.kubernetes.api.model.rbac.Role;
+import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The chart, linted and rendered by real helm, for the default values and with every optional part on. */
+class HelmChartIT {
+
+  static final Path CHART = Path.of(System.getProperty("chart.dir", "worker-health-operator"));
+  static final Path ALL_ON = Path.of("src/test/resources/values-all-on.yaml");
+  static final Path ROOT = Path.of(System.getProperty("project.root", ".."));
+
+  static Helm helm;
+  static RenderedChart defaults;
+  static RenderedChart allOn;
+
+  @BeforeAll
+  static void render() throws Exception {
+    helm = Helm.locate();
+    defaults = RenderedChart.parse(template());
+    allOn = RenderedChart.parse(template("-f", ALL_ON.toString()));
+  }
+
+  static String template(String... extra) throws Exception {
+    List<String> args = new ArrayList<>(List.of("template", "who", CHART.toString(), "--namespace", "ops",
+        "--include-crds"));
+    args.addAll(List.of(extra));
+    Helm.Result r = helm.run(args.toArray(String[]::new));
+    assertThat(r.exitCode()).as("helm template %s failed: %s", args, r.stderr()).isZero();
+    return r.stdout();
+  }
+
+  @Test
+  void lintsCleanWithDefaultsAndWithEverythingOn() throws Exception {
+    for (List<String> args : List.of(List.of("lint", "--strict", CHART.toString()),
+        List.of("lint", "--strict", CHART.toString(), "-f", ALL_ON.toString()))) {
+      Helm.Result r = helm.run(args.toArray(String[]::new));
+      assertThat(r.exitCode()).as("%s: %s%s", args, r.stdout(), r.stderr()).isZero();
+    }
+  }
+
+  @Test
+  void wrongValuesFailAtInstallTimeWithTheSchemaMessage() throws Exception {
+    Helm.Result r = helm.run("template", "who", CHART.toString(), "--set", "operator.replicas=0");
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.stderr()).contains("operator.replicas");
+    r = helm.run("template", "who", CHART.toString(), "--set", "operator.watchNamespaces[0]=Not_A_Namespace");
+    assertThat(r.exitCode()).isNotZero();
+    assertThat(r.stderr()).contains("watchNamespaces");
+    r = helm.run("template", "who", CHART.toString(), "--set", "operatr.replicas=2");
+    assertThat(r.exitCode()).as("a misspelt key is an error, not silently ignored").isNotZero();
+  }
+
+  @Test
+  void rendersTheCrdsTheTypesGenerate() throws IOException {
+    List<HasMetadata> crds = defaults.objects().stream()
+        .filter(o -> o.getKind().equals("CustomResourceDefinition")).toList();
+    List<String> generated;
+    try (Stream<Path> files = Files.list(ROOT.resolve("crds/generated"))) {
+      generated = files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith("-v1.yml")).sorted().toList();
+    }
+    assertThat(crds).extracting(c -> c.getMetadata().getName() + "-v1.yml")
+        .containsExactlyInAnyOrderElementsOf(generated);
+    for (String name : generated) {
+      assertThat(CHART.resolve("crds").resolve(name))
+          .as("chart copy of %s (refresh with ./mvnw -pl crds test -Dcrds.update=true)", name)
+          .hasSameTextualContentAs(ROOT.resolve("crds/generated").resolve(name));
+    }
+  }
+
+  @Test
+  void operatorRunsHardenedWithProbesOnItsOwnEndpoints() {
+    Deployment d = defaults.one(Deployment.class);
+    var pod = d.getSpec().getTemplate().getSpec();
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    assertThat(pod.getSecurityContext().getSeccompProfile().getType()).isEqualTo("RuntimeDefault");
+    Container c = pod.getContainers().get(0);
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getResources().getRequests()).containsKeys("cpu", "memory");
+    assertThat(c.getResources().getLimits()).containsKey("memory");
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(c.getReadinessProbe().getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(c.getEnv()).anySatisfy(e -> {
+      assertThat(e.getName()).isEqualTo("JAVA_TOOL_OPTIONS");
+      assertThat(e.getValue()).contains("MaxRAMPercentage");
+    });
+    assertThat(defaults.all(PodDisruptionBudget.class)).as("no PDB for a single replica").isEmpty();
+    assertThat(allOn.one(PodDisruptionBudget.class).getSpec().getMinAvailable().getIntVal()).isEqualTo(1);
+    assertThat(allOn.one(Deployment.class).getSpec().getReplicas()).isEqualTo(2);
+  }
+
+  @Test
+  void rbacHasNoWildcards() {
+    for (RenderedChart chart : List.of(defaults, allOn)) {
+      Stream.concat(chart.all(ClusterRole.class).flatMap(r -> r.getRules().stream()),
+              chart.all(Role.class).flatMap(r -> r.getRules().stream()))
+          .forEach(HelmChartIT::assertNoWildcard);
+    }
+  }
+
+  @Test
+  void namespacedInstallGrantsOnlyInTheListedNamespaces() {
+    List<Role> roles = allOn.all(Role.class).filter(r -> !r.getMetadata().getName().endsWith("leader-election")).toList();
+    assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("outpost", "payments");
+    assertThat(allOn.all(ClusterRole.class)).extracting(r -> r.getMetadata().getName())
+        .as("only the sidecar's ClusterRole remains cluster-wide").containsExactly("who-worker-health-operator-sidecar");
+    assertThat(allOn.all(RoleBinding.class).filter(b -> b.getRoleRef().getKind().equals("ClusterRole")))
+        .extracting(b -> b.getMetadata().getNamespace() + "/" + b.getSubjects().get(0).getName())
+        .containsExactlyInAnyOrder("outpost/outpost-delivery", "payments/payments-worker");
+  }
+
+  @Test
+  void monitoringObjectsAreBehindTheirFlags() {
+    for (String kind : List.of("ServiceMonitor", "PodMonitor", "PrometheusRule")) {
+      assertThat(defaults.ofKind(kind)).as("%s off by default", kind).isEmpty();
+      assertThat(allOn.ofKind(kind)).as("%s on with its flag", kind).hasSize(1);
+    }
+    GenericKubernetesResource podMonitor = allOn.ofKind("PodMonitor").findFirst().orElseThrow();
+    assertThat(podMonitor.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
+  }
+
+  @Test
+  void dashboardsAreConfigMapsGrafanasSidecarPicksUp() throws Exception {
+    List<ConfigMap> dashboards = allOn.all(ConfigMap.class)
+        .filter(c -> "1".equals(c.getMetadata().getLabels().get("grafana_dashboard"))).toList();
+    assertThat(dashboards).isNotEmpty();
+    assertThat(dashboards).allSatisfy(c -> assertThat(c.getMetadata().getNamespace()).isEqualTo("monitoring"));
+    ObjectMapper json = new ObjectMapper();
+    for (ConfigMap c : dashboards) {
+      for (String body : c.getData().values()) {
+        JsonNode dash = json.readTree(body);
+        assertThat(dash.path("uid").asText()).isNotBlank();
+        assertThat(dash.path("panels")).allSatisfy(p -> {
+          if (!p.path("type").asText().equals("row")) {
+            assertThat(p.path("targets")).as("panel %s", p.path("title")).isNotEmpty();
+          }
+        });
+      }
+    }
+    RenderedChart customLabel = RenderedChart.parse(template("--set", "dashboards.label=my_dashboards",
+        "--set", "dashboards.labelValue=yes"));
+    assertThat(customLabel.all(ConfigMap.class))
+        .anySatisfy(c -> assertThat(c.getMetadata().getLabels()).containsEntry("my_dashboards", "yes"));
+  }
+
+  private static void assertNoWildcard(PolicyRule rule) {
+    assertThat(rule.getVerbs()).doesNotContain("*");
+    assertThat(rule.getResources()).doesNotContain("*");
+    assertThat(rule.getApiGroups()).doesNotContain("*");
+    assertThat(rule.getNonResourceURLs()).isNullOrEmpty();
+  }
+}

@@ -1,0 +1,57 @@
+{{- define "who.name" -}}
+{{- .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "who.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 63 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "who.labels" -}}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" }}
+app.kubernetes.io/name: {{ include "who.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end -}}
+
+{{- define "who.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "who.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: operator
+{{- end -}}
+
+{{- define "who.serviceAccountName" -}}
+{{- default (include "who.fullname" .) .Values.operator.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "who.image" -}}
+{{- printf "%s:%s" .Values.operator.image.repository (default .Chart.AppVersion .Values.operator.image.tag) -}}
+{{- end -}}
+
+{{- define "who.sidecarClusterRole" -}}
+{{- printf "%s-sidecar" (include "who.fullname" .) -}}
+{{- end -}}
+
+{{/* The rules the operator needs, in every namespace it watches. Kept exact: tests compare them with the calls the
+operator makes. */}}
+{{- define "who.operatorNamespacedRules" -}}
+- apiGroups: ["workerhealth.io"]
+  resources: ["workerhealthpolicies", "workerhealths"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: ["workerhealth.io"]
+  resources: ["workerhealthpolicies/status"]
+  verbs: ["patch", "update"]
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["get", "list", "watch"]
+- apiGroups: [""]
+  resources: ["pods/eviction"]
+  verbs: ["create"]
+- apiGroups: [""]
+  resources: ["events"]
+  verbs: ["create", "patch"]
+{{- end -}}
