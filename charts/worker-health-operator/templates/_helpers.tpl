@@ -32,8 +32,9 @@ app.kubernetes.io/component: operator
 {{- printf "%s:%s" .Values.operator.image.repository (default .Chart.AppVersion .Values.operator.image.tag) -}}
 {{- end -}}
 
+{{/* A fixed name, so app namespaces can bind to it whatever the release is called. */}}
 {{- define "who.sidecarClusterRole" -}}
-{{- printf "%s-sidecar" (include "who.fullname" .) -}}
+worker-health-sidecar
 {{- end -}}
 
 {{/* The rules the operator needs, in every namespace it watches. Kept exact: tests compare them with the calls the

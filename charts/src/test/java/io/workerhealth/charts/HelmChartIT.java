@@ -125,7 +125,7 @@ class HelmChartIT {
     List<Role> roles = allOn.all(Role.class).filter(r -> !r.getMetadata().getName().endsWith("leader-election")).toList();
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("outpost", "payments");
     assertThat(allOn.all(ClusterRole.class)).extracting(r -> r.getMetadata().getName())
-        .as("only the sidecar's ClusterRole remains cluster-wide").containsExactly("who-worker-health-operator-sidecar");
+        .as("only the sidecar's ClusterRole remains cluster-wide").containsExactly("worker-health-sidecar");
     assertThat(allOn.all(RoleBinding.class).filter(b -> b.getRoleRef().getKind().equals("ClusterRole")))
         .extracting(b -> b.getMetadata().getNamespace() + "/" + b.getSubjects().get(0).getName())
         .containsExactlyInAnyOrder("outpost/outpost-delivery", "payments/payments-worker");
@@ -163,6 +163,15 @@ class HelmChartIT {
         "--set", "dashboards.labelValue=yes"));
     assertThat(customLabel.all(ConfigMap.class))
         .anySatisfy(c -> assertThat(c.getMetadata().getLabels()).containsEntry("my_dashboards", "yes"));
+  }
+
+  @Test
+  void theSidecarClusterRoleIsTheOneTheExamplesBindTo() throws IOException {
+    ClusterRole chart = defaults.all(ClusterRole.class)
+        .filter(r -> r.getMetadata().getName().equals("worker-health-sidecar")).findFirst().orElseThrow();
+    RenderedChart examples = RenderedChart.parse(Files.readString(ROOT.resolve("examples/manifests/sidecar-rbac.yaml")));
+    ClusterRole example = examples.one(ClusterRole.class);
+    assertThat(example.getRules()).isEqualTo(chart.getRules());
   }
 
   private static void assertNoWildcard(PolicyRule rule) {

@@ -190,8 +190,8 @@ class ManifestsTest {
     List<PolicyRule> rules = rbac(ClusterRole.class).get(0).getRules();
 
     assertThat(verbs(rules, "workerhealth.io", "workerhealths"))
-        .containsExactlyInAnyOrder("create", "get", "update", "patch");
-    assertThat(verbs(rules, "workerhealth.io", "workerhealths/status")).containsExactlyInAnyOrder("patch", "update");
+        .containsExactlyInAnyOrder("create", "get", "patch");
+    assertThat(verbs(rules, "workerhealth.io", "workerhealths/status")).containsExactly("patch");
     assertThat(verbs(rules, "", "pods")).containsExactly("get");
     assertThat(rules).flatExtracting(PolicyRule::getVerbs).doesNotContain("*", "delete", "list", "watch");
   }

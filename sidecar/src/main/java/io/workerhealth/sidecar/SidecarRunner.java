@@ -70,7 +70,9 @@ public final class SidecarRunner implements AutoCloseable {
   public SidecarRunner start() throws IOException {
     admin = new AdminServer(config.metricsPort(), metrics::scrape, this::alive);
     try {
-      current = reporter.ensureExists(labels()); // continue the transition times a previous run wrote
+      Map<String, String> podLabels = labels();
+      current = reporter.ensureExists(podLabels); // continue the transition times a previous run wrote
+      publisher.resourceEnsured(podLabels);
     } catch (RuntimeException e) {
       LOG.warn("could not read the existing WorkerHealth yet ({}); the publisher will create it", e.toString());
     }

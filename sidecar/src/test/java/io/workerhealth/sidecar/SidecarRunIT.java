@@ -96,15 +96,37 @@ class SidecarRunIT {
     // ~20 scrapes of an unchanged app
     await().pollDelay(2, TimeUnit.SECONDS).atMost(3, TimeUnit.SECONDS).until(() -> true);
     int writes = 0;
+    int reads = 0;
     RecordedRequest r;
     while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
       if (!r.getMethod().equals("GET")) {
         writes++;
+      } else {
+        reads++;
       }
     }
     assertThat(writes).isZero();
+    assertThat(reads).as("no reads either: the API server sees nothing while nothing changes").isZero();
     assertThat(runner.metrics().registry().get("workerhealth.sidecar.scrape.duration").timer().count())
         .isGreaterThan(10);
+  }
+
+  @Test
+  void aChangeCostsExactlyOneApiRequest() throws Exception {
+    await().atMost(10, TimeUnit.SECONDS).until(() -> stored() != null && stored().getStatus() != null);
+    while (server.takeRequest(10, TimeUnit.MILLISECONDS) != null) {
+      // drain what start-up sent
+    }
+    app.answer(503, "application/json", FAILED);
+    await().atMost(10, TimeUnit.SECONDS).until(() -> runner.metrics().registry()
+        .get("workerhealth.sidecar.report.writes").tag("result", "success").counter().count() >= 2);
+    java.util.List<String> requests = new java.util.ArrayList<>();
+    RecordedRequest r;
+    while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      requests.add(r.getMethod() + " " + r.getPath());
+    }
+    assertThat(requests).containsExactly(
+        "PATCH /apis/workerhealth.io/v1alpha1/namespaces/shop/workerhealths/outpost-0/status");
   }
 
   @Test

@@ -2,7 +2,7 @@ package io.workerhealth.sidecar.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -13,7 +13,13 @@ import io.workerhealth.api.v1alpha1.WorkerStatus;
 import io.workerhealth.sidecar.scrape.ScrapeOutcome;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -26,7 +32,9 @@ public final class SidecarMetrics {
   private final Timer scrapeDuration;
   private final Counter writesOk;
   private final Counter writesFailed;
-  private final MultiGauge workerStatus;
+  /** Per worker, one gauge per status; registered when a worker appears, removed when it is gone. */
+  private final Map<String, Map<WorkerStatus, AtomicInteger>> workerStatus = new HashMap<>();
+  private final Map<String, List<Meter>> workerMeters = new HashMap<>();
   private final AtomicLong lastSuccessEpochSeconds = new AtomicLong();
 
   public SidecarMetrics() {
@@ -39,9 +47,6 @@ public final class SidecarMetrics {
         .description("WorkerHealth status writes to the API server").register(registry);
     writesFailed = Counter.builder("workerhealth.sidecar.report.writes").tag("result", "failure")
         .description("WorkerHealth status writes to the API server").register(registry);
-    workerStatus = MultiGauge.builder("workerhealth.sidecar.worker.status")
-        .description("1 for each worker's current status, 0 for the others")
-        .register(registry);
     Gauge.builder("workerhealth.sidecar.last.successful.scrape.timestamp", lastSuccessEpochSeconds, AtomicLong::get)
         .baseUnit("seconds")
         .description("Unix time of the last scrape that produced worker states")
@@ -59,13 +64,39 @@ public final class SidecarMetrics {
     } else if (status.getLastSuccessfulScrapeTime() != null) {
       lastSuccessEpochSeconds.set(java.time.Instant.parse(status.getLastSuccessfulScrapeTime()).getEpochSecond());
     }
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    for (WorkerState w : status.getWorkers()) {
+    updateWorkers(status.getWorkers());
+  }
+
+  private synchronized void updateWorkers(List<WorkerState> workers) {
+    Set<String> seen = new HashSet<>();
+    for (WorkerState w : workers) {
+      seen.add(w.getName());
+      Map<WorkerStatus, AtomicInteger> values = workerStatus.computeIfAbsent(w.getName(), this::registerWorker);
       for (WorkerStatus s : WorkerStatus.values()) {
-        rows.add(MultiGauge.Row.of(Tags.of("worker", w.getName(), "status", s.name()), w.getStatus() == s ? 1 : 0));
+        values.get(s).set(w.getStatus() == s ? 1 : 0);
       }
     }
-    workerStatus.register(rows, true); // workers no longer reported lose their series
+    // workers no longer listed lose their series
+    for (String gone : workerStatus.keySet().stream().filter(n -> !seen.contains(n)).toList()) {
+      workerStatus.remove(gone);
+      workerMeters.remove(gone).forEach(registry::remove);
+    }
+  }
+
+  private Map<WorkerStatus, AtomicInteger> registerWorker(String worker) {
+    Map<WorkerStatus, AtomicInteger> values = new EnumMap<>(WorkerStatus.class);
+    List<Meter> meters = new ArrayList<>();
+    for (WorkerStatus s : WorkerStatus.values()) {
+      AtomicInteger value = new AtomicInteger();
+      values.put(s, value);
+      meters.add(Gauge.builder("workerhealth.sidecar.worker.status", value, AtomicInteger::get)
+          .description("1 for each worker's current status, 0 for the others")
+          .tags(Tags.of("worker", worker, "status", s.name()))
+          .strongReference(true)
+          .register(registry));
+    }
+    workerMeters.put(worker, meters);
+    return values;
   }
 
   public void reportWrite(boolean success) {

@@ -62,6 +62,12 @@ public final class LatestStatusPublisher implements AutoCloseable {
     }
   }
 
+  /** The resource is known to exist with these labels (the runner made sure at start-up). */
+  public void resourceEnsured(Map<String, String> withLabels) {
+    ensuredLabels = withLabels;
+    resourceEnsured = true;
+  }
+
   /** Whether a state is waiting to be sent (for tests and shutdown). */
   public boolean idle() {
     return pending.get() == null;

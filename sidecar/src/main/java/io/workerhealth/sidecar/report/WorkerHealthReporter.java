@@ -123,6 +123,11 @@ public final class WorkerHealthReporter {
     op.put("op", "add"); // "add" on an existing member replaces it
     op.put("path", "/status");
     op.set("value", client.getKubernetesSerialization().convertValue(status, ObjectNode.class));
-    resource().subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
+    // addressed through an item, not withName(): fabric8 then patches without reading the resource first
+    WorkerHealth target = new WorkerHealth();
+    target.getMetadata().setName(podName);
+    target.getMetadata().setNamespace(namespace);
+    client.resources(WorkerHealth.class).inNamespace(namespace).resource(target).subresource("status")
+        .patch(PatchContext.of(PatchType.JSON), patch.toString());
   }
 }
