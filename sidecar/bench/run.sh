@@ -12,8 +12,8 @@ WARMUP=${1:-30}
 MEASURE=${2:-60}
 INTERVAL_MS=${BENCH_INTERVAL_MS:-200}
 HEARTBEAT=${BENCH_HEARTBEAT:-60s}
-# The JVM flags documented for the container (docs/sidecar.md).
-JVM_FLAGS="${SIDECAR_JVM_FLAGS:--XX:+UseSerialGC -Xms8m -Xmx24m -Xss256k -XX:MaxMetaspaceSize=40m -XX:ReservedCodeCacheSize=12m -XX:TieredStopAtLevel=1 -XX:CICompilerCount=1 -XX:MaxDirectMemorySize=8m -XX:+ExitOnOutOfMemoryError} ${BENCH_EXTRA_JVM_FLAGS:-}"
+# The JVM flags of the container image (sidecar/Dockerfile), unless SIDECAR_JVM_FLAGS says otherwise.
+JVM_FLAGS="${SIDECAR_JVM_FLAGS:-$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)" \\$/\1/p' sidecar/Dockerfile)} ${BENCH_EXTRA_JVM_FLAGS:-}"
 
 jar=sidecar/target/worker-health-sidecar.jar
 [ -f "$jar" ] || { echo "missing $jar: run ./mvnw -pl crds,sidecar package -DskipTests" >&2; exit 1; }
