@@ -174,6 +174,30 @@ class HelmChartIT {
     assertThat(example.getRules()).isEqualTo(chart.getRules());
   }
 
+  @Test
+  void everyValueIsDocumentedInTheChartReadme() throws IOException {
+    String readme = Files.readString(CHART.resolve("README.md"));
+    java.util.Map<String, Object> values = new org.yaml.snakeyaml.Yaml().load(Files.readString(CHART.resolve("values.yaml")));
+    List<String> keys = new ArrayList<>();
+    collectKeys("", values, keys);
+    assertThat(keys).isNotEmpty().allSatisfy(k -> assertThat(readme).as("values key %s in README.md", k)
+        .contains("`" + k + "`"));
+  }
+
+  @SuppressWarnings("unchecked")
+  private static void collectKeys(String prefix, java.util.Map<String, Object> map, List<String> out) {
+    for (var e : map.entrySet()) {
+      String key = prefix + e.getKey();
+      // documented as a whole: maps whose entries are free-form (labels, resources, selectors)
+      boolean freeForm = List.of("resources", "selector").contains(e.getKey());
+      if (e.getValue() instanceof java.util.Map<?, ?> m && !m.isEmpty() && !freeForm) {
+        collectKeys(key + ".", (java.util.Map<String, Object>) m, out);
+      } else {
+        out.add(key);
+      }
+    }
+  }
+
   private static void assertNoWildcard(PolicyRule rule) {
     assertThat(rule.getVerbs()).doesNotContain("*");
     assertThat(rule.getResources()).doesNotContain("*");
