@@ -31,6 +31,8 @@ public final class JsonLogConfigurator extends ContextAwareBase implements Confi
     root.addAppender(console);
     context.getLogger("io.fabric8").setLevel(Level.WARN);
     context.getLogger("okhttp3").setLevel(Level.WARN);
+    // "unstable version v1alpha1" is known and said once per start; not worth a warning in every pod's log
+    context.getLogger("io.fabric8.kubernetes.client.dsl.internal.VersionUsageUtils").setLevel(Level.ERROR);
     return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
   }
 }

@@ -14,6 +14,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
@@ -63,10 +64,15 @@ public final class WorkerHealthReporter {
       }
     }
     Map<String, String> current = existing.getMetadata().getLabels();
-    if (!Objects.equals(current == null ? Map.of() : current, labels)) {
-      patchLabels(current == null ? Map.of() : current, labels);
+    boolean labelsDiffer = !Objects.equals(current == null ? Map.of() : current, labels);
+    // A pod recreated under the same name (StatefulSets) finds the previous pod's resource, about to be garbage
+    // collected with it: take it over, and start from a clean status.
+    boolean ownedByAnotherPod = podUid != null && existing.getMetadata().getOwnerReferences() != null
+        && existing.getMetadata().getOwnerReferences().stream().noneMatch(o -> podUid.equals(o.getUid()));
+    if (labelsDiffer || ownedByAnotherPod) {
+      patchMetadata(labels, ownedByAnotherPod);
     }
-    return existing.getStatus();
+    return ownedByAnotherPod ? null : existing.getStatus();
   }
 
   private WorkerHealth newResource(Map<String, String> labels) {
@@ -75,16 +81,20 @@ public final class WorkerHealthReporter {
         .withName(podName)
         .withNamespace(namespace)
         .withLabels(labels.isEmpty() ? null : labels)
-        .withOwnerReferences(new OwnerReferenceBuilder()
-            .withApiVersion("v1")
-            .withKind("Pod")
-            .withName(podName)
-            .withUid(podUid())
-            .build())
+        .withOwnerReferences(ownerReference())
         .build());
     wh.setSpec(spec);
     wh.setStatus(null);
     return wh;
+  }
+
+  private io.fabric8.kubernetes.api.model.OwnerReference ownerReference() {
+    return new OwnerReferenceBuilder()
+        .withApiVersion("v1")
+        .withKind("Pod")
+        .withName(podName)
+        .withUid(podUid())
+        .build();
   }
 
   private String podUid() {
@@ -99,17 +109,20 @@ public final class WorkerHealthReporter {
     return podUid;
   }
 
-  private void patchLabels(Map<String, String> current, Map<String, String> wanted) {
-    ObjectNode labels = client.getKubernetesSerialization().convertValue(Map.of(), ObjectNode.class);
-    wanted.forEach(labels::put);
-    for (String key : current.keySet()) {
-      if (!wanted.containsKey(key)) {
-        labels.putNull(key);
-      }
+  /** Sets the labels (and the owner) as a whole: a JSON Patch replaces them, so removed labels go too. */
+  private void patchMetadata(Map<String, String> wanted, boolean takeOver) {
+    ArrayNode patch = JsonNodeFactory.instance.arrayNode();
+    ObjectNode labelsOp = patch.addObject();
+    labelsOp.put("op", "add");
+    labelsOp.put("path", "/metadata/labels");
+    labelsOp.set("value", client.getKubernetesSerialization().convertValue(wanted, ObjectNode.class));
+    if (takeOver) {
+      ObjectNode ownerOp = patch.addObject();
+      ownerOp.put("op", "add");
+      ownerOp.put("path", "/metadata/ownerReferences");
+      ownerOp.set("value", client.getKubernetesSerialization().convertValue(List.of(ownerReference()), ArrayNode.class));
     }
-    ObjectNode patch = labels.objectNode();
-    patch.putObject("metadata").set("labels", labels);
-    resource().patch(PatchContext.of(PatchType.JSON_MERGE), patch.toString());
+    resource().patch(PatchContext.of(PatchType.JSON), patch.toString());
   }
 
   /**

@@ -164,6 +164,19 @@ class LatestStatusPublisherIT {
   }
 
   @Test
+  void aPodRecreatedUnderTheSameNameTakesOverTheOldResource() {
+    publisher.offer(status(HealthPhase.Failed, WorkerStatus.Failed));
+    await().atMost(10, TimeUnit.SECONDS).until(() -> stored() != null && stored().getStatus() != null);
+    // the pod is replaced (a StatefulSet keeps the name); its sidecar starts with the new pod's uid
+    WorkerHealthSpec spec = new WorkerHealthSpec();
+    spec.setPodName(POD);
+    WorkerHealthReporter replacement = new WorkerHealthReporter(client, NS, POD, "new-pod-uid", spec);
+    assertThat(replacement.ensureExists(labels)).as("the old pod's status is not continued").isNull();
+    assertThat(stored().getMetadata().getOwnerReferences()).singleElement()
+        .satisfies(o -> assertThat(o.getUid()).isEqualTo("new-pod-uid"));
+  }
+
+  @Test
   void labelsFollowThePod() {
     publisher.offer(status(HealthPhase.Healthy, WorkerStatus.Healthy));
     await().atMost(10, TimeUnit.SECONDS).until(() -> stored() != null && stored().getStatus() != null);
