@@ -6,14 +6,15 @@
 #   1. KUBEBUILDER_ASSETS pointing at a directory with kube-apiserver and etcd (e.g. from setup-envtest);
 #   2. binaries built earlier into the cache;
 #   3. a build from the k8s.io/kubernetes Go module (needs Go and the Go module proxy).
-# etcd comes from PATH, the Debian package etcd-server, or a build of go.etcd.io/etcd/server/v3.
+# etcd comes from PATH, the Debian package etcd-server, or a build of go.etcd.io/etcd/server/v3 (always with
+# WH_ETCD_BUILD=1).
 #
 # The last line printed is the directory holding the binaries. Safe to run again: it does nothing when the
 # binaries are already there.
 set -euo pipefail
 
 K8S_VERSION="${WH_K8S_VERSION:-v1.36.3}"
-ETCD_VERSION="${WH_ETCD_VERSION:-v3.6.5}"
+ETCD_VERSION="${WH_ETCD_VERSION:-v3.6.8}"  # the etcd version k8s.io/kubernetes v1.36.3 requires
 CACHE_DIR="${WH_CACHE_DIR:-$HOME/.cache/worker-health}"
 BIN_DIR="$CACHE_DIR/k8s/$K8S_VERSION"
 BUILD_DIR="$CACHE_DIR/k8s-build/$K8S_VERSION"
@@ -74,9 +75,12 @@ write_kubernetes_wrapper_module() {
   mkdir -p "$BUILD_DIR"
   # go mod download needs a module to run in; the real go.mod is written below.
   printf 'module local.invalid/control-plane-build\n\ngo 1.24\n' >"$BUILD_DIR/go.mod"
-  kubernetes_mod="$(cd "$BUILD_DIR" && GOFLAGS=-mod=mod go mod download -json "k8s.io/kubernetes@$K8S_VERSION" \
-    | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')" \
-    || fail "go mod download -json k8s.io/kubernetes@$K8S_VERSION failed"
+  local download
+  if ! download="$(cd "$BUILD_DIR" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" 2>&1)"; then
+    printf '%s\n' "$download" >&2
+    fail "command failed: (cd $BUILD_DIR && go mod download -json k8s.io/kubernetes@$K8S_VERSION)"
+  fi
+  kubernetes_mod="$(printf '%s\n' "$download" | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",\{0,1\}$/\1/p')"
   [[ -f "$kubernetes_mod" ]] || fail "go mod download -json k8s.io/kubernetes@$K8S_VERSION gave no go.mod"
 
   local go_directive staging_modules
@@ -129,6 +133,10 @@ build_kubernetes() {
 
 install_etcd() {
   if is_executable "$BIN_DIR/etcd"; then
+    return 0
+  fi
+  if [[ "${WH_ETCD_BUILD:-}" == 1 ]]; then
+    build_etcd
     return 0
   fi
   local found

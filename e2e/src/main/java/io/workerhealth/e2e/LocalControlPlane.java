@@ -58,7 +58,8 @@ public final class LocalControlPlane implements AutoCloseable {
   private String adminToken;
 
   private LocalControlPlane(Path workDirectory) {
-    this.workDirectory = workDirectory;
+    // Absolute, since each component runs with the work directory as its own current directory.
+    this.workDirectory = workDirectory.toAbsolutePath();
   }
 
   /** Starts all components and returns once the API server is ready and the controllers act. */

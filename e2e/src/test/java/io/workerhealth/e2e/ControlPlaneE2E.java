@@ -46,6 +46,8 @@ import org.junit.jupiter.api.Test;
 class ControlPlaneE2E {
 
   private static final Duration TIMEOUT = Duration.ofSeconds(60);
+  // The garbage collector picks up a new CRD's kind at its next discovery resync, every 30 seconds.
+  private static final Duration GARBAGE_COLLECTION_TIMEOUT = Duration.ofSeconds(90);
   private static final ResourceDefinitionContext WORKER_HEALTH = new ResourceDefinitionContext.Builder()
       .withGroup("workerhealth.io")
       .withVersion("v1alpha1")
@@ -158,7 +160,7 @@ class ControlPlaneE2E {
 
     client.pods().inNamespace(NAMESPACE).withName("collected").delete();
 
-    await().atMost(TIMEOUT).untilAsserted(
+    await().atMost(GARBAGE_COLLECTION_TIMEOUT).untilAsserted(
         () -> assertThat(workerHealths().withName("collected").get()).isNull());
   }
 
