@@ -14,11 +14,17 @@ import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
+import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBindingBuilder;
+import io.fabric8.kubernetes.api.model.rbac.RoleBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -179,6 +185,39 @@ class ControlPlaneE2E {
               "status.workers[0].status: Unsupported value: \"Broken\": supported values: "
                   + "\"Degraded\", \"Failed\", \"Healthy\", \"Unknown\"");
         });
+  }
+
+  @Test
+  void rbacDecidesWhatAServiceAccountTokenMayDo() {
+    client.serviceAccounts().inNamespace(NAMESPACE).resource(new ServiceAccountBuilder()
+        .withNewMetadata().withName("reader").endMetadata().build()).create();
+    String token = client.serviceAccounts().inNamespace(NAMESPACE).withName("reader")
+        .tokenRequest(new TokenRequestBuilder().withNewSpec().withExpirationSeconds(600L).endSpec().build())
+        .getStatus().getToken();
+
+    try (KubernetesClient reader = new KubernetesClientBuilder()
+        .withConfig(new ConfigBuilder(controlPlane.adminConfig()).withOauthToken(token).build())
+        .build()) {
+      assertThatThrownBy(() -> reader.genericKubernetesResources(WORKER_HEALTH).inNamespace(NAMESPACE).list())
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+
+      client.rbac().roles().inNamespace(NAMESPACE).resource(new RoleBuilder()
+          .withNewMetadata().withName("workerhealth-reader").endMetadata()
+          .addNewRule().withApiGroups("workerhealth.io").withResources("workerhealths")
+          .withVerbs("get", "list", "watch").endRule()
+          .build()).create();
+      client.rbac().roleBindings().inNamespace(NAMESPACE).resource(new RoleBindingBuilder()
+          .withNewMetadata().withName("workerhealth-reader").endMetadata()
+          .withNewRoleRef().withApiGroup("rbac.authorization.k8s.io").withKind("Role")
+          .withName("workerhealth-reader").endRoleRef()
+          .addNewSubject().withKind("ServiceAccount").withName("reader").withNamespace(NAMESPACE).endSubject()
+          .build()).create();
+
+      await().atMost(TIMEOUT).ignoreException(KubernetesClientException.class).untilAsserted(
+          () -> assertThat(reader.genericKubernetesResources(WORKER_HEALTH).inNamespace(NAMESPACE).list()).isNotNull());
+      assertThatThrownBy(() -> reader.pods().inNamespace(NAMESPACE).list())
+          .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(403));
+    }
   }
 
   private static Pod createPod(String name) {
