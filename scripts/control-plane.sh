@@ -50,7 +50,7 @@ use_kubebuilder_assets() {
     if ! is_executable "$dir/kube-controller-manager"; then
       # setup-envtest ships no controller-manager; Deployments then get no ReplicaSets and nothing is
       # garbage-collected, which the end-to-end tests check.
-      log "warning: $dir has no kube-controller-manager; the end-to-end tests that need it will fail"
+      log "warning: $dir has no kube-controller-manager; the end-to-end tests need one there and will not start without it"
     fi
     log "using KUBEBUILDER_ASSETS=$dir"
     printf '%s\n' "$dir"
