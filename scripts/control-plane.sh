@@ -125,8 +125,11 @@ build_kubernetes() {
     cd "$BUILD_DIR"
     export CGO_ENABLED=0 GOFLAGS=-mod=mod
     run go mod download k8s.io/kubernetes
-    run go build -trimpath -ldflags="-s -w$version_flags" -o "$BIN_DIR/" \
+    # Into a side directory first, so an interrupted build never leaves a half-written binary in the cache.
+    rm -rf out
+    run go build -trimpath -ldflags="-s -w$version_flags" -o out/ \
       k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+    mv out/kube-apiserver out/kube-controller-manager "$BIN_DIR/"
   )
   log "built kube-apiserver and kube-controller-manager in $((SECONDS - started))s"
 }
@@ -170,7 +173,8 @@ build_etcd() {
   (
     cd "$dir"
     export CGO_ENABLED=0 GOFLAGS=-mod=mod
-    run go build -trimpath -ldflags="-s -w" -o "$BIN_DIR/etcd" go.etcd.io/etcd/server/v3
+    run go build -trimpath -ldflags="-s -w" -o out/etcd go.etcd.io/etcd/server/v3
+    mv out/etcd "$BIN_DIR/etcd"
   )
 }
 
