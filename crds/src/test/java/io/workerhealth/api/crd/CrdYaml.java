@@ -97,6 +97,15 @@ public final class CrdYaml {
         if (keys != null) {
           propSchema.setXKubernetesListType("map");
           propSchema.setXKubernetesListMapKeys(List.of(keys.value()));
+          // the API server requires map keys to be required (or defaulted) in the item schema
+          JSONSchemaProps item = propSchema.getItems().getSchema();
+          List<String> required = new java.util.ArrayList<>(item.getRequired() == null ? List.of() : item.getRequired());
+          for (String key : keys.value()) {
+            if (!required.contains(key)) {
+              required.add(key);
+            }
+          }
+          item.setRequired(required);
         }
         Type fieldType = field.getGenericType();
         Class<?> raw = rawClass(fieldType);

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
+import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class GeneratedCrdsUpToDateTest {
 
   /** Every custom resource of the API. */
-  static final List<Class<? extends HasMetadata>> RESOURCES = List.of(WorkerHealth.class);
+  static final List<Class<? extends HasMetadata>> RESOURCES = List.of(WorkerHealth.class, WorkerHealthPolicy.class);
 
   private static final List<Path> COMMITTED = List.of(
       Path.of(System.getProperty("crds.committedDir", "generated")),

@@ -1,0 +1,139 @@
+package io.workerhealth.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.kubernetes.api.model.Condition;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What the operator observed and did. Written only by the operator. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class WorkerHealthPolicyStatus {
+
+  /** How many past remediations the status keeps. */
+  public static final int HISTORY_LIMIT = 20;
+
+  @JsonPropertyDescription("The generation of the spec this status describes.")
+  private Long observedGeneration;
+
+  @ListMapKeys("type")
+  @JsonPropertyDescription("Ready (the policy is valid and reconciled), RemediationAllowed (false with the reason, "
+      + "e.g. TooManyUnhealthy), Paused.")
+  private List<Condition> conditions = new ArrayList<>();
+
+  @JsonPropertyDescription("WorkerHealths the selector matches.")
+  private Integer selectedPods;
+
+  @JsonPropertyDescription("Selected pods whose workers are all healthy.")
+  private Integer healthyPods;
+
+  @JsonPropertyDescription("Selected pods with a worker in a state a rule acts on.")
+  private Integer failingPods;
+
+  @JsonPropertyDescription("Selected pods whose health is unknown or stale.")
+  private Integer unknownPods;
+
+  @JsonPropertyDescription("Remediations decided and not finished: an evicted pod counts until it is gone.")
+  private Integer remediationsInFlight;
+
+  @JsonPropertyDescription("The last remediations, newest first (at most 20); also the memory cooldowns and rate "
+      + "limits are computed from.")
+  private List<RemediationRecord> history = new ArrayList<>();
+
+  @JsonPropertyDescription("When the operator last acted (RFC 3339).")
+  private String lastRemediationTime;
+
+  @JsonPropertyDescription("Remediations carried out since the policy was created.")
+  private Long totalRemediations;
+
+  @JsonPropertyDescription("Remediations held back by a safety limit since the policy was created.")
+  private Long totalSuppressed;
+
+  public Long getObservedGeneration() {
+    return observedGeneration;
+  }
+
+  public void setObservedGeneration(Long observedGeneration) {
+    this.observedGeneration = observedGeneration;
+  }
+
+  public List<Condition> getConditions() {
+    return conditions;
+  }
+
+  public void setConditions(List<Condition> conditions) {
+    this.conditions = conditions == null ? new ArrayList<>() : conditions;
+  }
+
+  public Integer getSelectedPods() {
+    return selectedPods;
+  }
+
+  public void setSelectedPods(Integer selectedPods) {
+    this.selectedPods = selectedPods;
+  }
+
+  public Integer getHealthyPods() {
+    return healthyPods;
+  }
+
+  public void setHealthyPods(Integer healthyPods) {
+    this.healthyPods = healthyPods;
+  }
+
+  public Integer getFailingPods() {
+    return failingPods;
+  }
+
+  public void setFailingPods(Integer failingPods) {
+    this.failingPods = failingPods;
+  }
+
+  public Integer getUnknownPods() {
+    return unknownPods;
+  }
+
+  public void setUnknownPods(Integer unknownPods) {
+    this.unknownPods = unknownPods;
+  }
+
+  public Integer getRemediationsInFlight() {
+    return remediationsInFlight;
+  }
+
+  public void setRemediationsInFlight(Integer remediationsInFlight) {
+    this.remediationsInFlight = remediationsInFlight;
+  }
+
+  public List<RemediationRecord> getHistory() {
+    return history;
+  }
+
+  public void setHistory(List<RemediationRecord> history) {
+    this.history = history == null ? new ArrayList<>() : history;
+  }
+
+  public String getLastRemediationTime() {
+    return lastRemediationTime;
+  }
+
+  public void setLastRemediationTime(String lastRemediationTime) {
+    this.lastRemediationTime = lastRemediationTime;
+  }
+
+  public Long getTotalRemediations() {
+    return totalRemediations;
+  }
+
+  public void setTotalRemediations(Long totalRemediations) {
+    this.totalRemediations = totalRemediations;
+  }
+
+  public Long getTotalSuppressed() {
+    return totalSuppressed;
+  }
+
+  public void setTotalSuppressed(Long totalSuppressed) {
+    this.totalSuppressed = totalSuppressed;
+  }
+}
