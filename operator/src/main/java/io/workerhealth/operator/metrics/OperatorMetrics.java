@@ -1,0 +1,98 @@
+package io.workerhealth.operator.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.workerhealth.api.v1alpha1.RemediationAction;
+import io.workerhealth.api.v1alpha1.RemediationOutcome;
+import io.workerhealth.operator.planning.Plan;
+import io.workerhealth.operator.planning.SkipReason;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The operator's own Prometheus metrics (java-operator-sdk adds its reconciliation metrics to the same registry).
+ * Labels are namespace, policy, action, outcome, reason, state: never a pod name.
+ */
+public final class OperatorMetrics {
+
+  private final PrometheusMeterRegistry registry;
+  private final Map<String, AtomicInteger> podGauges = new ConcurrentHashMap<>();
+
+  public OperatorMetrics() {
+    this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+  }
+
+  public OperatorMetrics(PrometheusMeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  public PrometheusMeterRegistry registry() {
+    return registry;
+  }
+
+  public void remediation(String namespace, String policy, RemediationAction action, RemediationOutcome outcome) {
+    Counter.builder("workerhealth.remediations").description("Remediations by action and outcome")
+        .tags("namespace", namespace, "policy", policy, "action", action.name(), "outcome", outcome.name())
+        .register(registry).increment();
+  }
+
+  public void suppressed(String namespace, String policy, SkipReason reason) {
+    Counter.builder("workerhealth.remediations.suppressed")
+        .description("Remediations a rule asked for but a safety limit held back")
+        .tags("namespace", namespace, "policy", policy, "reason", reason.name())
+        .register(registry).increment();
+  }
+
+  /** Time from the worker's failure (as the sidecar saw it) to the action. */
+  public void failureToAction(String namespace, String policy, RemediationAction action, Duration latency) {
+    Timer.builder("workerhealth.failure.to.action")
+        .description("Time from a worker's failure being observed to the remediation")
+        .tags("namespace", namespace, "policy", policy, "action", action.name())
+        .serviceLevelObjectives(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(15),
+            Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(2), Duration.ofMinutes(5),
+            Duration.ofMinutes(15), Duration.ofHours(1))
+        .register(registry).record(latency.isNegative() ? Duration.ZERO : latency);
+  }
+
+  public void reconcileError(String namespace, String policy) {
+    Counter.builder("workerhealth.reconcile.errors").description("Reconciliations that failed")
+        .tags("namespace", namespace, "policy", policy).register(registry).increment();
+  }
+
+  /** Pods per policy by state: Healthy, Failing, Unknown, Other. */
+  public void pods(String namespace, String policy, Plan.Counts counts) {
+    int other = counts.selected() - counts.healthy() - counts.failing() - counts.unknown();
+    gauge(namespace, policy, "Healthy").set(counts.healthy());
+    gauge(namespace, policy, "Failing").set(counts.failing());
+    gauge(namespace, policy, "Unknown").set(counts.unknown());
+    gauge(namespace, policy, "Other").set(Math.max(0, other));
+  }
+
+  /** A deleted policy's series go away. */
+  public void forget(String namespace, String policy) {
+    for (String state : new String[] {"Healthy", "Failing", "Unknown", "Other"}) {
+      podGauges.remove(namespace + "/" + policy + "/" + state);
+      registry.find("workerhealth.policy.pods").tags("namespace", namespace, "policy", policy, "state", state)
+          .meters().forEach(registry::remove);
+    }
+  }
+
+  private AtomicInteger gauge(String namespace, String policy, String state) {
+    return podGauges.computeIfAbsent(namespace + "/" + policy + "/" + state, k -> {
+      AtomicInteger value = new AtomicInteger();
+      Gauge.builder("workerhealth.policy.pods", value, AtomicInteger::get)
+          .description("Selected pods by state")
+          .tags(Tags.of("namespace", namespace, "policy", policy, "state", state))
+          .strongReference(true)
+          .register(registry);
+      return value;
+    });
+  }
+
+}
