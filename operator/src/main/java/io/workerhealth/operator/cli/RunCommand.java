@@ -1,0 +1,43 @@
+package io.workerhealth.operator.cli;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.workerhealth.operator.OperatorSettings;
+import io.workerhealth.operator.WorkerHealthOperator;
+import java.time.Clock;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+
+/** The operator proper: configured by WH_* environment variables (docs/operator.md), runs until SIGTERM. */
+@Command(name = "run", mixinStandardHelpOptions = true,
+    description = "Reconcile WorkerHealthPolicies (configured by WH_* environment variables).")
+public final class RunCommand implements Callable<Integer> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+
+  @Override
+  public Integer call() throws Exception {
+    OperatorSettings settings;
+    try {
+      settings = OperatorSettings.fromEnv(System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println(e.getMessage());
+      return 2;
+    }
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    WorkerHealthOperator operator = new WorkerHealthOperator(client, settings, Clock.systemUTC()).start();
+    LOG.info("reconciling WorkerHealthPolicies in {}; admin endpoints on port {}",
+        settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(), operator.adminPort());
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      operator.close();
+      client.close();
+      stopped.countDown();
+    }, "worker-health-shutdown"));
+    stopped.await();
+    return 0;
+  }
+}
