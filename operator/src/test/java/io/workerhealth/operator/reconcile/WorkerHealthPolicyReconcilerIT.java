@@ -170,6 +170,18 @@ class WorkerHealthPolicyReconcilerIT {
         .contains("workerhealth_failure_to_action_seconds_count{action=\"RestartPod\",namespace=\"outpost\",policy=\"restart\"} 1")
         .contains("workerhealth_policy_pods{namespace=\"outpost\",policy=\"restart\",state=\"Healthy\"} 2.0")
         .doesNotContain("pod=\"");
+    // the admin endpoints the chart's probes and ServiceMonitor use
+    assertThat(get("/readyz")).isEqualTo("200 ok\n");
+    assertThat(get("/healthz")).isEqualTo("200 ok\n");
+    assertThat(get("/metrics")).startsWith("200 ").contains("workerhealth_remediations_total")
+        .containsPattern("operator_sdk_\\w+");
+  }
+
+  String get(String path) throws Exception {
+    var response = java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
+        java.net.URI.create("http://127.0.0.1:" + operator.adminPort() + path)).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString());
+    return response.statusCode() + " " + response.body();
   }
 
   @Test
