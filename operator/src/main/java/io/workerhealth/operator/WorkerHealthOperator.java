@@ -2,14 +2,15 @@ package io.workerhealth.operator;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
-import io.javaoperatorsdk.operator.RegisteredController;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfiguration;
 import io.javaoperatorsdk.operator.monitoring.micrometer.MicrometerMetrics;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.operator.metrics.OperatorMetrics;
 import io.workerhealth.operator.reconcile.WorkerHealthPolicyReconciler;
 import java.io.IOException;
+import io.fabric8.kubernetes.client.extended.leaderelection.LeaderCallbacks;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Set;
 
 /** The running operator: java-operator-sdk with the policy reconciler, metrics and the admin endpoints. */
@@ -18,6 +19,8 @@ public final class WorkerHealthOperator implements AutoCloseable {
   private final Operator operator;
   private final OperatorMetrics metrics = new OperatorMetrics();
   private final AdminServer admin;
+  private volatile boolean closing;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthOperator.class);
 
   public WorkerHealthOperator(KubernetesClient client, OperatorSettings settings, Clock clock) throws IOException {
     this(client, settings, clock, WorkerHealthPolicyReconciler.Timings.DEFAULT);
@@ -30,15 +33,26 @@ public final class WorkerHealthOperator implements AutoCloseable {
           .withCloseClientOnStop(false)
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
       if (settings.leaderElection()) {
+        // Losing the lease while running means another replica leads now: stop acting at once (exit, and let the
+        // Deployment restart this one as a standby). On a deliberate shutdown there is nothing to do; exiting from
+        // inside a shutdown hook would even hang the JVM, so java-operator-sdk's own exit is turned off.
+        LeaderCallbacks callbacks = new LeaderCallbacks(() -> LOG.info("leading"), () -> {
+          if (!closing) {
+            LOG.error("lost the leader lease; exiting so that only the leader acts");
+            new Thread(() -> System.exit(1), "worker-health-exit").start();
+          }
+        }, leader -> LOG.info("leader is {}", leader));
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(),
-            settings.leaseNamespace()));
+            settings.leaseNamespace(), Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), null,
+            callbacks, false));
       }
     });
-    RegisteredController<WorkerHealthPolicy> controller =
-        operator.register(new WorkerHealthPolicyReconciler(clock, metrics, timings));
-    if (!settings.watchNamespaces().isEmpty()) {
-      controller.changeNamespaces(Set.copyOf(settings.watchNamespaces()));
-    }
+    // Namespaces are set when registering: changing them on a registered controller only works once it runs.
+    operator.register(new WorkerHealthPolicyReconciler(clock, metrics, timings), overrider -> {
+      if (!settings.watchNamespaces().isEmpty()) {
+        overrider.settingNamespaces(Set.copyOf(settings.watchNamespaces()));
+      }
+    });
     admin = new AdminServer(settings.port(), metrics.registry()::scrape,
         () -> operator.getRuntimeInfo().allEventSourcesAreHealthy() || !operator.getRuntimeInfo().isStarted(),
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
@@ -59,6 +73,7 @@ public final class WorkerHealthOperator implements AutoCloseable {
 
   @Override
   public void close() {
+    closing = true;
     operator.stop();
     admin.close();
   }

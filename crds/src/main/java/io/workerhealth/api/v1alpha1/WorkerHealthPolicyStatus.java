@@ -43,6 +43,10 @@ public class WorkerHealthPolicyStatus {
   @JsonPropertyDescription("When the operator last acted (RFC 3339).")
   private String lastRemediationTime;
 
+  @JsonPropertyDescription("When remediation was last allowed again after too many pods were unhealthy (RFC 3339): "
+      + "conditions must hold for their rule's 'for' after it, so pods still recovering from an outage are left alone.")
+  private String suppressionEndedTime;
+
   @JsonPropertyDescription("Remediations carried out since the policy was created.")
   private Long totalRemediations;
 
@@ -119,6 +123,14 @@ public class WorkerHealthPolicyStatus {
 
   public void setLastRemediationTime(String lastRemediationTime) {
     this.lastRemediationTime = lastRemediationTime;
+  }
+
+  public String getSuppressionEndedTime() {
+    return suppressionEndedTime;
+  }
+
+  public void setSuppressionEndedTime(String suppressionEndedTime) {
+    this.suppressionEndedTime = suppressionEndedTime;
   }
 
   public Long getTotalRemediations() {

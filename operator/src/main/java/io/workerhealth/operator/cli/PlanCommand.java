@@ -85,8 +85,19 @@ public final class PlanCommand implements Callable<Integer> {
           "Pod/" + wh.getMetadata().getName(), "true".equals(labels.get(ApiGroup.EXCLUDE_LABEL)),
           wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds(), wh.getStatus()));
     }
-    Plan plan = new RemediationPlanner().plan(settings, pods, policy.getStatus() == null ? List.of()
-        : policy.getStatus().getHistory(), at);
+    var status = policy.getStatus();
+    Instant settleSince = null;
+    if (status != null) {
+      var allowed = status.getConditions().stream().filter(c -> c.getType().equals("RemediationAllowed")).findFirst();
+      if (allowed.isPresent() && "False".equals(allowed.get().getStatus())
+          && "TooManyUnhealthy".equals(allowed.get().getReason())) {
+        settleSince = at;
+      } else if (status.getSuppressionEndedTime() != null) {
+        settleSince = Instant.parse(status.getSuppressionEndedTime());
+      }
+    }
+    Plan plan = new RemediationPlanner().plan(settings, pods, status == null ? List.of() : status.getHistory(),
+        settleSince, at);
     out.println(render(plan));
     out.flush();
     return 0;

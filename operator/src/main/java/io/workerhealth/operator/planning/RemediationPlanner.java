@@ -35,6 +35,16 @@ public final class RemediationPlanner {
   private record Match(PolicySettings.Rule rule, String worker, Instant since) {}
 
   public Plan plan(PolicySettings policy, List<PodHealth> selected, List<RemediationRecord> history, Instant now) {
+    return plan(policy, selected, history, null, now);
+  }
+
+  /**
+   * @param settleSince when remediation was last allowed again after too many pods were unhealthy (null: never).
+   *                    After an outage, pods report their recovery a moment apart; a condition must hold for the
+   *                    rule's 'for' after this instant, so the stragglers are not restarted.
+   */
+  public Plan plan(PolicySettings policy, List<PodHealth> selected, List<RemediationRecord> history,
+                   Instant settleSince, Instant now) {
     List<PodHealth> pods = selected.stream()
         .sorted(Comparator.comparing(PodHealth::pod).thenComparing(p -> Objects.toString(p.podUid(), "")))
         .toList();
@@ -60,7 +70,7 @@ public final class RemediationPlanner {
     for (PodHealth pod : pods) {
       WorkerHealthStatus s = pod.status();
       boolean fresh = s != null && isFresh(s, policy.staleAfter(), now);
-      Match match = s == null ? null : firstMatch(policy.rules(), pod, now, false);
+      Match match = s == null ? null : firstMatch(policy.rules(), pod, now, false, null);
       if (!fresh) {
         unknown++;
       } else {
@@ -114,11 +124,13 @@ public final class RemediationPlanner {
         skips.add(skip(pod, first, suppressed, suppressedMessage));
         continue;
       }
-      Match match = firstMatch(policy.rules(), pod, now, true);
+      Match match = firstMatch(policy.rules(), pod, now, true, settleSince);
       if (match == null) {
         Duration held = Duration.between(first.since(), now);
+        boolean settling = settleSince != null && settleSince.isAfter(first.since());
         skips.add(skip(pod, first, SkipReason.NotLongEnough, describe(first) + " for " + held.toSeconds() + "s of "
-            + first.rule().forDuration().toSeconds() + "s"));
+            + first.rule().forDuration().toSeconds() + "s" + (settling ? "; settling after too many pods were "
+            + "unhealthy until " + settleSince.plus(first.rule().forDuration()) : "")));
         continue;
       }
       if (inFlightUids.contains(pod.podUid())) {
@@ -169,7 +181,8 @@ public final class RemediationPlanner {
   }
 
   /** The first rule with a matching worker condition; with {@code heldLongEnough}, only conditions past 'for'. */
-  private static Match firstMatch(List<PolicySettings.Rule> rules, PodHealth pod, Instant now, boolean heldLongEnough) {
+  private static Match firstMatch(List<PolicySettings.Rule> rules, PodHealth pod, Instant now, boolean heldLongEnough,
+                                  Instant settleSince) {
     WorkerHealthStatus s = pod.status();
     for (PolicySettings.Rule rule : rules) {
       Match best = null;
@@ -191,8 +204,11 @@ public final class RemediationPlanner {
           }
         }
       }
-      if (best != null && (!heldLongEnough || !best.since().plus(rule.forDuration()).isAfter(now))) {
-        return best;
+      if (best != null) {
+        Instant heldFrom = settleSince != null && settleSince.isAfter(best.since()) ? settleSince : best.since();
+        if (!heldLongEnough || !heldFrom.plus(rule.forDuration()).isAfter(now)) {
+          return best;
+        }
       }
     }
     return null;

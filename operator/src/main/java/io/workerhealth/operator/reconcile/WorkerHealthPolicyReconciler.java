@@ -166,8 +166,16 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
       }
     }
 
-    // 2. decide
-    Plan plan = planner.plan(settings, pods, history, now);
+    // 2. decide; right after too many pods were unhealthy, conditions must hold for 'for' again
+    var allowedBefore = Conditions.get(status.getConditions(), "RemediationAllowed");
+    boolean wasSuppressed = allowedBefore != null && "False".equals(allowedBefore.getStatus())
+        && SkipReason.TooManyUnhealthy.name().equals(allowedBefore.getReason());
+    Instant settleSince = wasSuppressed ? now
+        : status.getSuppressionEndedTime() == null ? null : Instant.parse(status.getSuppressionEndedTime());
+    Plan plan = planner.plan(settings, pods, history, settleSince, now);
+    if (wasSuppressed && plan.remediationAllowed()) {
+      status.setSuppressionEndedTime(nowText);
+    }
 
     // 3. record the intent before acting
     List<RemediationRecord> intents = new ArrayList<>();
@@ -239,7 +247,6 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     counted.retainAll(current);
 
     // 6. record the outcome
-    var allowedBefore = Conditions.get(status.getConditions(), "RemediationAllowed");
     boolean allowed = plan.remediationAllowed();
     String reason = allowed ? "WithinLimits" : plan.suppressed().name();
     String message = allowed ? "remediation is allowed" : plan.suppressedMessage();

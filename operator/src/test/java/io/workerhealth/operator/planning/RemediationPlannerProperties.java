@@ -86,6 +86,18 @@ class RemediationPlannerProperties {
     }
   }
 
+  @Property(tries = 300)
+  void neverBeforeTheConditionHeldForAfterAnOutageEnded(@ForAll("scenarios") Scenario s,
+                                                        @ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 300) int endedAgo) {
+    Instant settleSince = NOW.minusSeconds(endedAgo);
+    Plan plan = planner.plan(s.policy(), s.pods(), s.history(), settleSince, NOW);
+    for (Plan.Decision d : plan.actions()) {
+      PolicySettings.Rule rule = s.policy().rules().stream().filter(r -> r.name().equals(d.rule())).findFirst()
+          .orElseThrow();
+      assertThat(settleSince.plus(rule.forDuration())).isBeforeOrEqualTo(NOW);
+    }
+  }
+
   @Property(tries = 200)
   void sameInputsSameDecisionsInAnyOrder(@ForAll("scenarios") Scenario s, @ForAll long seed) {
     Plan first = planner.plan(s.policy(), s.pods(), s.history(), NOW);

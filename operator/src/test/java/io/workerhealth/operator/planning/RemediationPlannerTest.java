@@ -233,6 +233,19 @@ class RemediationPlannerTest {
   }
 
   @Test
+  void afterAnOutageConditionsMustHoldForTheirForAgain() {
+    List<PodHealth> pods = List.of(failing("app-a", Duration.ofMinutes(5)), healthy("b"), healthy("c"));
+    Plan justEnded = planner.plan(defaults(), pods, List.of(), NOW.minusSeconds(10), NOW);
+    assertThat(justEnded.actions()).isEmpty();
+    assertThat(justEnded.skipped()).singleElement().satisfies(s -> {
+      assertThat(s.reason()).isEqualTo(SkipReason.NotLongEnough);
+      assertThat(s.message()).contains("settling after too many pods were unhealthy");
+    });
+    Plan settled = planner.plan(defaults(), pods, List.of(), NOW.minusSeconds(31), NOW);
+    assertThat(settled.actions()).extracting(Plan.Decision::pod).containsExactly("app-a");
+  }
+
+  @Test
   void decisionsDoNotDependOnInputOrder() {
     PolicySettings p = with(s -> s.setMaxConcurrent(2));
     List<PodHealth> pods = List.of(failing("c-1", Duration.ofMinutes(1)), inSlot(failing("a-1", Duration.ofMinutes(2)),

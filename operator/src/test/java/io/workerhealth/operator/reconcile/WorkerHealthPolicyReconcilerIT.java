@@ -314,4 +314,25 @@ class WorkerHealthPolicyReconcilerIT {
     assertThat(events("RemediationSkipped")).singleElement()
         .satisfies(e -> assertThat(e.getMessage()).contains("Excluded"));
   }
+
+  @Test
+  void withWatchNamespacesOnlyPoliciesInThoseNamespacesAreReconciled() throws Exception {
+    pod("outpost-a", null, Map.of());
+    policy("restart", s -> { });
+    WorkerHealthPolicy elsewhere = new WorkerHealthPolicy();
+    elsewhere.getMetadata().setName("restart");
+    elsewhere.getMetadata().setNamespace("other");
+    elsewhere.setSpec(client.resources(WorkerHealthPolicy.class).inNamespace(NS).withName("restart").get().getSpec());
+    client.resource(elsewhere).create();
+    operator = new WorkerHealthOperator(client, new OperatorSettings(0, List.of(NS), false, "l", null),
+        Clock.systemUTC(), FAST).start();
+
+    await().atMost(20, TimeUnit.SECONDS).until(() -> status("restart") != null
+        && Integer.valueOf(1).equals(status("restart").getSelectedPods()));
+    await().pollDelay(2, TimeUnit.SECONDS).atMost(4, TimeUnit.SECONDS).until(() -> true);
+    WorkerHealthPolicyStatus untouched = client.resources(WorkerHealthPolicy.class).inNamespace("other")
+        .withName("restart").get().getStatus();
+    assertThat(untouched == null ? null : untouched.getSelectedPods()).isNull();
+    assertThat(untouched == null ? List.of() : untouched.getConditions()).isEmpty();
+  }
 }
