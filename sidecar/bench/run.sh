@@ -4,8 +4,7 @@
 #   - CPU time per scrape in steady state (utime+stime from /proc, over the measured window),
 #   - API requests per minute in steady state, while nothing changes (expected: at most one per heartbeat).
 # Usage: sidecar/bench/run.sh [seconds-of-warmup] [seconds-measured]   (defaults 30 60)
-# Needs: the jar (./mvnw -pl crds,sidecar package -DskipTests), test classes (./mvnw -pl crds,sidecar test-compile),
-# python3 for the health endpoint.
+# Builds the jar and the test classes first (Maven); needs python3 for the health endpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 WARMUP=${1:-30}
@@ -16,7 +15,6 @@ HEARTBEAT=${BENCH_HEARTBEAT:-60s}
 JVM_FLAGS="${SIDECAR_JVM_FLAGS:-$(sed -n 's/^ENV JAVA_TOOL_OPTIONS="\(.*\)" \\$/\1/p' sidecar/Dockerfile)} ${BENCH_EXTRA_JVM_FLAGS:-}"
 
 jar=sidecar/target/worker-health-sidecar.jar
-[ -f "$jar" ] || { echo "missing $jar: run ./mvnw -pl crds,sidecar package -DskipTests" >&2; exit 1; }
 work=$(mktemp -d)
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
@@ -33,7 +31,9 @@ echo '{"status":"healthy","timestamp":"2026-01-01T00:00:00Z","workers":{"http-se
 pids+=($!)
 
 # 2. the API server
-./mvnw -q -o -pl sidecar dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" -Dmdep.includeScope=test >/dev/null
+./mvnw -q -B -pl sidecar -am package -DskipTests dependency:build-classpath -Dmdep.outputFile="$work/cp.txt" \
+  -Dmdep.includeScope=test >/dev/null
+[ -f "$jar" ] || { echo "missing $jar after the build" >&2; exit 1; }
 CP="sidecar/target/test-classes:sidecar/target/classes:crds/target/classes:$(cat "$work/cp.txt")"
 java -cp "$CP" io.workerhealth.sidecar.bench.BenchApiServer "$API_PORT" "$work/api-requests" bench bench-pod \
   > "$work/api.log" 2>&1 &
