@@ -201,13 +201,14 @@ final class ProofFleet implements AutoCloseable {
   }
 
   /**
-   * The API server fails the policy's next status write once: the reconcile fails, is counted as an error and
-   * retried.
+   * The API server refuses the policy's next status write once (422: a 5xx would be retried by the client itself):
+   * the reconcile fails, is counted as an error and retried.
    */
   void reconcileFailsOnce() {
     server.expect().patch().withPath("/apis/workerhealth.io/v1alpha1/namespaces/" + NS + "/workerhealthpolicies/"
-        + POLICY + "/status").andReturn(500, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-        + "\"message\":\"etcdserver: request timed out\",\"code\":500}").once();
+        + POLICY + "/status").andReturn(422, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+        + "\"reason\":\"Invalid\",\"message\":\"WorkerHealthPolicy.workerhealth.io \\\"" + POLICY
+        + "\\\" is invalid: status.history: Too many items\",\"code\":422}").once();
     await().atMost(30, TimeUnit.SECONDS).until(() -> operatorMetric("workerhealth.reconcile.errors") >= 1);
   }
 
