@@ -37,12 +37,15 @@ app.kubernetes.io/component: operator
 worker-health-sidecar
 {{- end -}}
 
-{{/* The rules the operator needs, in every namespace it watches. Kept exact: tests compare them with the calls the
-operator makes. */}}
+{{/* The rules the operator needs, in every namespace it watches. Kept exact: RbacProofIT compares them with the
+requests the operator makes (WorkerHealths are only read through the informer's cache: list and watch). */}}
 {{- define "who.operatorNamespacedRules" -}}
 - apiGroups: ["workerhealth.io"]
-  resources: ["workerhealthpolicies", "workerhealths"]
+  resources: ["workerhealthpolicies"]
   verbs: ["get", "list", "watch"]
+- apiGroups: ["workerhealth.io"]
+  resources: ["workerhealths"]
+  verbs: ["list", "watch"]
 - apiGroups: ["workerhealth.io"]
   resources: ["workerhealthpolicies/status"]
   verbs: ["patch"]

@@ -165,6 +165,32 @@ class HelmChartIT {
         .anySatisfy(c -> assertThat(c.getMetadata().getLabels()).containsEntry("my_dashboards", "yes"));
   }
 
+  /** What a platform team watches: each has a panel (title, and a query on the metric that tells it). */
+  @Test
+  void theDashboardAndTheAlertsCoverWhatAPlatformTeamWatches() throws Exception {
+    List<String[]> required = List.of(
+        new String[] {"pods by state per policy", "by (namespace, policy, state) (workerhealth_policy_pods"},
+        new String[] {"timeline", "workerhealth_sidecar_worker_status"},
+        new String[] {"failing workers now", "workerhealth_sidecar_worker_status{"},
+        new String[] {"remediations by action and outcome", "by (action, outcome) (increase(workerhealth_remediations_total"},
+        new String[] {"suppressed", "workerhealth_remediations_suppressed_total"},
+        new String[] {"failure to action latency", "workerhealth_failure_to_action_seconds_bucket"},
+        new String[] {"scrape errors", "workerhealth_sidecar_scrape_errors_total"},
+        new String[] {"scrape latency", "workerhealth_sidecar_scrape_duration_seconds_bucket"},
+        new String[] {"reconciliations", "operator_sdk_reconciliations_started_total"},
+        new String[] {"reconcile errors", "workerhealth_reconcile_errors_total"});
+    JsonNode dashboard = new ObjectMapper().readTree(CHART.resolve("dashboards/worker-health-overview.json").toFile());
+    List<PromQl.PanelQuery> queries = PromQl.panelQueries(dashboard);
+    for (String[] r : required) {
+      assertThat(queries).as("a panel '%s' querying %s", r[0], r[1]).anySatisfy(q -> {
+        assertThat(q.panel()).containsIgnoringCase(r[0]);
+        assertThat(q.expr()).contains(r[1]);
+      });
+    }
+    assertThat(MonitoringProofIT.alerts(allOn).keySet()).containsExactlyInAnyOrder("WorkerFailed",
+        "WorkerRemediationSuppressed", "WorkerRestartRateHigh", "WorkerHealthReportStale", "WorkerHealthOperatorDown");
+  }
+
   @Test
   void theSidecarClusterRoleIsTheOneTheExamplesBindTo() throws IOException {
     ClusterRole chart = defaults.all(ClusterRole.class)

@@ -11,7 +11,9 @@ import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.operator.planning.Plan;
 import io.workerhealth.operator.planning.SkipReason;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -23,6 +25,14 @@ public final class OperatorMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final Map<String, AtomicInteger> podGauges = new ConcurrentHashMap<>();
+  private final Set<String> initialized = ConcurrentHashMap.newKeySet();
+  /** Held-back remediations the reconciler counts (the others are not suppressions but waiting). */
+  static final List<SkipReason> COUNTED_SKIPS = List.of(SkipReason.Paused, SkipReason.TooManyUnhealthy,
+      SkipReason.StaleData, SkipReason.Excluded, SkipReason.Cooldown, SkipReason.RateLimited,
+      SkipReason.MaxConcurrent);
+  private static final List<String> POLICY_METERS = List.of("workerhealth.remediations",
+      "workerhealth.remediations.suppressed", "workerhealth.failure.to.action", "workerhealth.reconcile.errors",
+      "workerhealth.policy.pods");
 
   public OperatorMetrics() {
     this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -37,36 +47,71 @@ public final class OperatorMetrics {
   }
 
   public void remediation(String namespace, String policy, RemediationAction action, RemediationOutcome outcome) {
-    Counter.builder("workerhealth.remediations").description("Remediations by action and outcome")
+    remediations(namespace, policy, action, outcome).increment();
+  }
+
+  private Counter remediations(String namespace, String policy, RemediationAction action, RemediationOutcome outcome) {
+    return Counter.builder("workerhealth.remediations").description("Remediations by action and outcome")
         .tags("namespace", namespace, "policy", policy, "action", action.name(), "outcome", outcome.name())
-        .register(registry).increment();
+        .register(registry);
   }
 
   public void suppressed(String namespace, String policy, SkipReason reason) {
-    Counter.builder("workerhealth.remediations.suppressed")
+    suppressions(namespace, policy, reason).increment();
+  }
+
+  private Counter suppressions(String namespace, String policy, SkipReason reason) {
+    return Counter.builder("workerhealth.remediations.suppressed")
         .description("Remediations a rule asked for but a safety limit held back")
         .tags("namespace", namespace, "policy", policy, "reason", reason.name())
-        .register(registry).increment();
+        .register(registry);
   }
 
   /** Time from the worker's failure (as the sidecar saw it) to the action. */
   public void failureToAction(String namespace, String policy, RemediationAction action, Duration latency) {
-    Timer.builder("workerhealth.failure.to.action")
+    failureToActionTimer(namespace, policy, action).record(latency.isNegative() ? Duration.ZERO : latency);
+  }
+
+  private Timer failureToActionTimer(String namespace, String policy, RemediationAction action) {
+    return Timer.builder("workerhealth.failure.to.action")
         .description("Time from a worker's failure being observed to the remediation")
         .tags("namespace", namespace, "policy", policy, "action", action.name())
         .serviceLevelObjectives(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(15),
             Duration.ofSeconds(30), Duration.ofSeconds(60), Duration.ofMinutes(2), Duration.ofMinutes(5),
             Duration.ofMinutes(15), Duration.ofHours(1))
-        .register(registry).record(latency.isNegative() ? Duration.ZERO : latency);
+        .register(registry);
   }
 
   public void reconcileError(String namespace, String policy) {
-    Counter.builder("workerhealth.reconcile.errors").description("Reconciliations that failed")
-        .tags("namespace", namespace, "policy", policy).register(registry).increment();
+    reconcileErrors(namespace, policy).increment();
   }
 
-  /** Pods per policy by state: Healthy, Failing, Unknown, Other. */
+  private Counter reconcileErrors(String namespace, String policy) {
+    return Counter.builder("workerhealth.reconcile.errors").description("Reconciliations that failed")
+        .tags("namespace", namespace, "policy", policy).register(registry);
+  }
+
+  /**
+   * Registers a policy's counters and its latency histogram at zero the first time it is reconciled. Prometheus'
+   * increase() and rate() only see a counter's growth from its first sample on: a counter that appeared with the
+   * first remediation or outage would show no increase for it, and alerts on increase() would not fire.
+   */
+  private void initialize(String namespace, String policy) {
+    if (!initialized.add(namespace + "/" + policy)) {
+      return;
+    }
+    for (RemediationOutcome outcome : List.of(RemediationOutcome.Succeeded, RemediationOutcome.Blocked,
+        RemediationOutcome.Failed)) {
+      remediations(namespace, policy, RemediationAction.RestartPod, outcome);
+    }
+    COUNTED_SKIPS.forEach(reason -> suppressions(namespace, policy, reason));
+    failureToActionTimer(namespace, policy, RemediationAction.RestartPod);
+    reconcileErrors(namespace, policy);
+  }
+
+  /** Pods per policy by state: Healthy, Failing, Unknown, Other. Called on every reconcile of a valid policy. */
   public void pods(String namespace, String policy, Plan.Counts counts) {
+    initialize(namespace, policy);
     int other = counts.selected() - counts.healthy() - counts.failing() - counts.unknown();
     gauge(namespace, policy, "Healthy").set(counts.healthy());
     gauge(namespace, policy, "Failing").set(counts.failing());
@@ -78,8 +123,10 @@ public final class OperatorMetrics {
   public void forget(String namespace, String policy) {
     for (String state : new String[] {"Healthy", "Failing", "Unknown", "Other"}) {
       podGauges.remove(namespace + "/" + policy + "/" + state);
-      registry.find("workerhealth.policy.pods").tags("namespace", namespace, "policy", policy, "state", state)
-          .meters().forEach(registry::remove);
+    }
+    initialized.remove(namespace + "/" + policy);
+    for (String name : POLICY_METERS) {
+      registry.find(name).tags("namespace", namespace, "policy", policy).meters().forEach(registry::remove);
     }
   }
 
