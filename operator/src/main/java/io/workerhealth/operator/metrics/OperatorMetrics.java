@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
+import io.workerhealth.api.v1alpha1.VerificationResult;
 import io.workerhealth.operator.planning.Plan;
 import io.workerhealth.operator.planning.SkipReason;
 import java.time.Duration;
@@ -23,6 +24,7 @@ public final class OperatorMetrics {
 
   private final PrometheusMeterRegistry registry;
   private final Map<String, AtomicInteger> podGauges = new ConcurrentHashMap<>();
+  private final Map<String, AtomicInteger> attentionGauges = new ConcurrentHashMap<>();
 
   public OperatorMetrics() {
     this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -60,6 +62,36 @@ public final class OperatorMetrics {
         .register(registry).record(latency.isNegative() ? Duration.ZERO : latency);
   }
 
+  /** Whether an action helped: {@code workerhealth_remediation_verifications_total}, result Recovered|NotRecovered. */
+  public void verification(String namespace, String policy, String rule, RemediationAction action,
+                           VerificationResult result) {
+    Counter.builder("workerhealth.remediation.verifications")
+        .description("Remediations verified over the rule's window, by whether the worker recovered")
+        .tags("namespace", namespace, "policy", policy, "rule", rule, "action", action.name(), "result", result.name())
+        .register(registry).increment();
+  }
+
+  /** A rule moving to its next escalation step; {@code action} is the step's action. */
+  public void escalation(String namespace, String policy, String rule, RemediationAction action) {
+    Counter.builder("workerhealth.escalations")
+        .description("Escalations of a rule to its next step, by the step's action")
+        .tags("namespace", namespace, "policy", policy, "rule", rule, "action", action.name())
+        .register(registry).increment();
+  }
+
+  /** Workers a policy stopped acting for and that need a human (final None step reached, or actions not helping). */
+  public void needsAttention(String namespace, String policy, int count) {
+    attentionGauges.computeIfAbsent(namespace + "/" + policy, k -> {
+      AtomicInteger value = new AtomicInteger();
+      Gauge.builder("workerhealth.needs.attention", value, AtomicInteger::get)
+          .description("Workers a policy stopped acting for, waiting for a human")
+          .tags(Tags.of("namespace", namespace, "policy", policy))
+          .strongReference(true)
+          .register(registry);
+      return value;
+    }).set(count);
+  }
+
   public void reconcileError(String namespace, String policy) {
     Counter.builder("workerhealth.reconcile.errors").description("Reconciliations that failed")
         .tags("namespace", namespace, "policy", policy).register(registry).increment();
@@ -76,6 +108,9 @@ public final class OperatorMetrics {
 
   /** A deleted policy's series go away. */
   public void forget(String namespace, String policy) {
+    attentionGauges.remove(namespace + "/" + policy);
+    registry.find("workerhealth.needs.attention").tags("namespace", namespace, "policy", policy)
+        .meters().forEach(registry::remove);
     for (String state : new String[] {"Healthy", "Failing", "Unknown", "Other"}) {
       podGauges.remove(namespace + "/" + policy + "/" + state);
       registry.find("workerhealth.policy.pods").tags("namespace", namespace, "policy", policy, "state", state)
