@@ -58,4 +58,15 @@ requests the operator makes (WorkerHealths are only read through the informer's 
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
+# ScaleTarget: replicas are read and set through the scale subresource only
+- apiGroups: ["apps"]
+  resources: ["deployments/scale", "statefulsets/scale", "replicasets/scale"]
+  verbs: ["get", "update"]
+# ScaleTarget refuses targets an autoscaler drives
+- apiGroups: ["autoscaling"]
+  resources: ["horizontalpodautoscalers"]
+  verbs: ["list"]
+- apiGroups: ["keda.sh"]
+  resources: ["scaledobjects"]
+  verbs: ["list"]
 {{- end -}}

@@ -38,6 +38,25 @@ public class RemediationRecord {
   @JsonPropertyDescription("Why, in words.")
   private String message;
 
+  @JsonPropertyDescription("For rules with an escalation: the index of the step that acted (0 is the first).")
+  private Integer step;
+
+  @JsonPropertyDescription("For ScaleTarget: the target scaled (Kind/name).")
+  private String target;
+
+  @JsonPropertyDescription("For ScaleTarget: the target's replicas before.")
+  private Integer fromReplicas;
+
+  @JsonPropertyDescription("For ScaleTarget: the replicas set.")
+  private Integer toReplicas;
+
+  @JsonPropertyDescription("Whether the action helped: Recovered or NotRecovered (unset while the verification window "
+      + "runs, and for actions that are not verified).")
+  private VerificationResult verification;
+
+  @JsonPropertyDescription("When the verification was decided (RFC 3339).")
+  private String verifiedTime;
+
   public String getPod() {
     return pod;
   }
@@ -118,17 +137,69 @@ public class RemediationRecord {
     this.message = message;
   }
 
+  public Integer getStep() {
+    return step;
+  }
+
+  public void setStep(Integer step) {
+    this.step = step;
+  }
+
+  public String getTarget() {
+    return target;
+  }
+
+  public void setTarget(String target) {
+    this.target = target;
+  }
+
+  public Integer getFromReplicas() {
+    return fromReplicas;
+  }
+
+  public void setFromReplicas(Integer fromReplicas) {
+    this.fromReplicas = fromReplicas;
+  }
+
+  public Integer getToReplicas() {
+    return toReplicas;
+  }
+
+  public void setToReplicas(Integer toReplicas) {
+    this.toReplicas = toReplicas;
+  }
+
+  public VerificationResult getVerification() {
+    return verification;
+  }
+
+  public void setVerification(VerificationResult verification) {
+    this.verification = verification;
+  }
+
+  public String getVerifiedTime() {
+    return verifiedTime;
+  }
+
+  public void setVerifiedTime(String verifiedTime) {
+    this.verifiedTime = verifiedTime;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof RemediationRecord r && Objects.equals(pod, r.pod) && Objects.equals(podUID, r.podUID)
         && Objects.equals(slot, r.slot) && Objects.equals(worker, r.worker) && Objects.equals(rule, r.rule)
         && action == r.action && Objects.equals(time, r.time) && Objects.equals(failingSince, r.failingSince)
-        && outcome == r.outcome && Objects.equals(message, r.message);
+        && outcome == r.outcome && Objects.equals(message, r.message) && Objects.equals(step, r.step)
+        && Objects.equals(target, r.target) && Objects.equals(fromReplicas, r.fromReplicas)
+        && Objects.equals(toReplicas, r.toReplicas) && verification == r.verification
+        && Objects.equals(verifiedTime, r.verifiedTime);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(pod, podUID, slot, worker, rule, action, time, failingSince, outcome, message);
+    return Objects.hash(pod, podUID, slot, worker, rule, action, time, failingSince, outcome, message, step, target,
+        fromReplicas, toReplicas, verification, verifiedTime);
   }
 
   @Override

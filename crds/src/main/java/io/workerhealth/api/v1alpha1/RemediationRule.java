@@ -7,11 +7,20 @@ import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
 /** When which workers are in which state for how long, do what. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "has(self.action) != has(self.escalation)",
+    message = "set either action or escalation (a list of steps), not both")
+@ValidationRule(value = "has(self.scale) == (has(self.action) && self.action == 'ScaleTarget')",
+    message = "scale is required when action is ScaleTarget, and only then (escalation steps carry their own scale)")
+@ValidationRule(value = "!has(self.escalation) || size(self.escalation.filter(s, s.action == 'None')) == 0"
+    + " || size(self.escalation.filter(s, s.action == 'None')) == 1"
+    + " && self.escalation[size(self.escalation) - 1].action == 'None'",
+    message = "only the last escalation step may be None")
 public class RemediationRule {
 
   @Required
@@ -36,9 +45,22 @@ public class RemediationRule {
   @JsonPropertyDescription("How long the state must hold before acting, e.g. 30s, 2m.")
   private String forDuration;
 
-  @Required
-  @JsonPropertyDescription("RestartPod (evict the pod) or None (report only).")
+  @JsonPropertyDescription("RestartPod (evict the pod), ScaleTarget (add replicas to scale.targetRef) or None (report "
+      + "only). Either action or escalation is set.")
   private RemediationAction action;
+
+  @JsonPropertyDescription("For action ScaleTarget: what to scale and how far.")
+  private ScaleSpec scale;
+
+  @Size(min = 2, max = 8)
+  @JsonPropertyDescription("Ordered steps instead of a single action: when the same worker on the same workload still "
+      + "fails after a step's maxAttempts within its window (or the step's action did not help "
+      + "verification.maxNotRecovered times in a row), the next step takes over. A final None step stops acting and "
+      + "asks for attention.")
+  private List<EscalationStep> escalation;
+
+  @JsonPropertyDescription("How the rule's actions are checked for effect. Default: window 2m, maxNotRecovered 3.")
+  private Verification verification;
 
   public String getName() {
     return name;
@@ -78,5 +100,29 @@ public class RemediationRule {
 
   public void setAction(RemediationAction action) {
     this.action = action;
+  }
+
+  public ScaleSpec getScale() {
+    return scale;
+  }
+
+  public void setScale(ScaleSpec scale) {
+    this.scale = scale;
+  }
+
+  public List<EscalationStep> getEscalation() {
+    return escalation;
+  }
+
+  public void setEscalation(List<EscalationStep> escalation) {
+    this.escalation = escalation;
+  }
+
+  public Verification getVerification() {
+    return verification;
+  }
+
+  public void setVerification(Verification verification) {
+    this.verification = verification;
   }
 }

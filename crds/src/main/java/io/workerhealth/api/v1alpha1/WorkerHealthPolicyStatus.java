@@ -18,7 +18,9 @@ public class WorkerHealthPolicyStatus {
 
   @ListMapKeys("type")
   @JsonPropertyDescription("Ready (the policy is valid and reconciled), RemediationAllowed (false with the reason, "
-      + "e.g. TooManyUnhealthy), Paused.")
+      + "e.g. TooManyUnhealthy), Paused, ScalingAllowed (false when a scale target is driven by an autoscaler or "
+      + "cannot be read), NeedsAttention (true when a rule escalated to its final None step or stopped repeating an "
+      + "action that did not help).")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("WorkerHealths the selector matches.")
@@ -39,6 +41,15 @@ public class WorkerHealthPolicyStatus {
   @JsonPropertyDescription("The last remediations, newest first (at most 20); also the memory cooldowns and rate "
       + "limits are computed from.")
   private List<RemediationRecord> history = new ArrayList<>();
+
+  @ListMapKeys({"rule", "worker", "action"})
+  @JsonPropertyDescription("Per rule, worker and action: how often the action helped (Recovered) or not "
+      + "(NotRecovered) within the rule's verification window.")
+  private List<ActionEffectiveness> effectiveness = new ArrayList<>();
+
+  @ListMapKeys("target")
+  @JsonPropertyDescription("Scale targets the operator scaled up and has not brought back to their baseline yet.")
+  private List<ScaleTargetState> scaleTargets = new ArrayList<>();
 
   @JsonPropertyDescription("When the operator last acted (RFC 3339).")
   private String lastRemediationTime;
@@ -115,6 +126,22 @@ public class WorkerHealthPolicyStatus {
 
   public void setHistory(List<RemediationRecord> history) {
     this.history = history == null ? new ArrayList<>() : history;
+  }
+
+  public List<ActionEffectiveness> getEffectiveness() {
+    return effectiveness;
+  }
+
+  public void setEffectiveness(List<ActionEffectiveness> effectiveness) {
+    this.effectiveness = effectiveness == null ? new ArrayList<>() : effectiveness;
+  }
+
+  public List<ScaleTargetState> getScaleTargets() {
+    return scaleTargets;
+  }
+
+  public void setScaleTargets(List<ScaleTargetState> scaleTargets) {
+    this.scaleTargets = scaleTargets == null ? new ArrayList<>() : scaleTargets;
   }
 
   public String getLastRemediationTime() {

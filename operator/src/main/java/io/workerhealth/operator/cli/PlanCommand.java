@@ -10,7 +10,10 @@ import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.operator.planning.InvalidPolicyException;
 import io.workerhealth.operator.planning.Plan;
+import io.workerhealth.api.v1alpha1.ScaleTargetRef;
+import io.workerhealth.operator.planning.PlanInputs;
 import io.workerhealth.operator.planning.PodHealth;
+import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
 import io.workerhealth.operator.reconcile.LabelSelectors;
@@ -19,6 +22,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -48,6 +52,12 @@ public final class PlanCommand implements Callable<Integer> {
       description = "WorkerHealths: what 'kubectl get wh -o yaml' prints (a List), one resource, or several YAML documents.")
   Path healthFile;
 
+  @Option(names = "--targets",
+      description = "The scale targets' current state for ScaleTarget rules: what 'kubectl get deploy,sts,hpa,"
+          + "scaledobjects -o yaml' prints (a List, one resource, or several YAML documents). "
+          + "HorizontalPodAutoscalers and KEDA ScaledObjects in it mark the targets they drive.")
+  Path targetsFile;
+
   @Option(names = "--now", description = "The time to plan at (RFC 3339); default: now.")
   String now;
 
@@ -58,9 +68,11 @@ public final class PlanCommand implements Callable<Integer> {
     KubernetesSerialization serialization = new KubernetesSerialization();
     WorkerHealthPolicy policy;
     List<WorkerHealth> healths;
+    List<Map<?, ?>> targetObjects;
     try {
       policy = serialization.unmarshal(Files.readString(policyFile), WorkerHealthPolicy.class);
       healths = readHealths(serialization, Files.readString(healthFile));
+      targetObjects = targetsFile == null ? List.of() : readObjects(serialization, Files.readString(targetsFile));
     } catch (Exception e) {
       err.println("cannot read input: " + e.getMessage());
       return 2;
@@ -96,8 +108,16 @@ public final class PlanCommand implements Callable<Integer> {
         settleSince = Instant.parse(status.getSuppressionEndedTime());
       }
     }
-    Plan plan = new RemediationPlanner().plan(settings, pods, status == null ? List.of() : status.getHistory(),
-        settleSince, at);
+    Map<String, ScaleTargetObservation> targets = new LinkedHashMap<>();
+    for (PolicySettings.Rule rule : settings.rules()) {
+      if (rule.scale() != null) {
+        targets.put(rule.scale().target(), observe(rule.scale().targetRef(), targetObjects));
+      }
+    }
+    Plan plan = new RemediationPlanner().plan(settings, new PlanInputs(pods,
+        status == null ? List.of() : status.getHistory(), settleSince,
+        status == null ? List.of() : status.getEffectiveness(), status == null ? List.of() : status.getScaleTargets(),
+        targets), at);
     out.println(render(plan));
     out.flush();
     return 0;
@@ -105,6 +125,15 @@ public final class PlanCommand implements Callable<Integer> {
 
   static List<WorkerHealth> readHealths(KubernetesSerialization serialization, String text) {
     List<WorkerHealth> healths = new ArrayList<>();
+    for (Map<?, ?> object : readObjects(serialization, text)) {
+      healths.add(serialization.convertValue(object, WorkerHealth.class));
+    }
+    return healths;
+  }
+
+  /** The objects of a YAML/JSON text: several documents, each one object or a List of them. */
+  static List<Map<?, ?>> readObjects(KubernetesSerialization serialization, String text) {
+    List<Map<?, ?>> objects = new ArrayList<>();
     for (String doc : text.split("(?m)^---\\s*$")) {
       if (doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) {
         continue;
@@ -114,14 +143,42 @@ public final class PlanCommand implements Callable<Integer> {
         Object items = generic.get("items");
         if (items instanceof List<?> list) {
           for (Object item : list) {
-            healths.add(serialization.convertValue(item, WorkerHealth.class));
+            if (item instanceof Map<?, ?> m) {
+              objects.add(m);
+            }
           }
         }
       } else {
-        healths.add(serialization.unmarshal(doc, WorkerHealth.class));
+        objects.add(generic);
       }
     }
-    return healths;
+    return objects;
+  }
+
+  /** A scale target as the --targets file shows it: spec.replicas (default 1), and the autoscaler driving it. */
+  static ScaleTargetObservation observe(ScaleTargetRef ref, List<Map<?, ?>> objects) {
+    String key = ref.key();
+    Integer replicas = null;
+    String drivenBy = null;
+    for (Map<?, ?> o : objects) {
+      String kind = String.valueOf(o.get("kind"));
+      Map<?, ?> metadata = o.get("metadata") instanceof Map<?, ?> m ? m : Map.of();
+      Map<?, ?> spec = o.get("spec") instanceof Map<?, ?> m ? m : Map.of();
+      if (kind.equals(ref.getKind()) && ref.getName().equals(metadata.get("name"))) {
+        replicas = spec.get("replicas") instanceof Number n ? n.intValue() : 1;
+      } else if (kind.equals("HorizontalPodAutoscaler") || kind.equals("ScaledObject")) {
+        Map<?, ?> target = spec.get("scaleTargetRef") instanceof Map<?, ?> m ? m : Map.of();
+        String targetKind = String.valueOf(target.get("kind") == null && kind.equals("ScaledObject") ? "Deployment"
+            : target.get("kind"));
+        if (targetKind.equals(ref.getKind()) && ref.getName().equals(target.get("name"))) {
+          drivenBy = kind + "/" + metadata.get("name");
+        }
+      }
+    }
+    if (replicas == null) {
+      return new ScaleTargetObservation(key, null, null, key + " is not in --targets");
+    }
+    return new ScaleTargetObservation(key, replicas, drivenBy, null);
   }
 
   static String render(Plan plan) throws Exception {
@@ -136,7 +193,29 @@ public final class PlanCommand implements Callable<Integer> {
       a.put("rule", d.rule());
       a.put("reason", d.reason());
       a.put("dryRun", d.dryRun());
+      if (d.step() != null) {
+        a.put("step", d.step());
+      }
+      if (d.target() != null) {
+        a.put("target", d.target());
+        a.put("fromReplicas", d.fromReplicas());
+        a.put("replicas", d.toReplicas());
+      }
     }
+    ArrayNode escalations = root.putArray("escalations");
+    for (Plan.Escalation e : plan.escalations()) {
+      ObjectNode x = escalations.addObject();
+      x.put("rule", e.rule());
+      x.put("worker", e.worker());
+      x.put("slot", e.slot());
+      x.put("from", e.from().name());
+      x.put("to", e.to().name());
+      x.put("reason", e.reason());
+    }
+    ArrayNode attention = root.putArray("needsAttention");
+    plan.attention().forEach(a -> attention.add(a.reason().name() + ": " + a.message()));
+    ArrayNode targetProblems = root.putArray("targetProblems");
+    plan.targetProblems().forEach(t -> targetProblems.add(t.reason().name() + ": " + t.message()));
     ArrayNode skipped = root.putArray("skipped");
     for (Plan.Skip s : plan.skipped()) {
       ObjectNode k = skipped.addObject();

@@ -8,6 +8,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
+import io.workerhealth.api.v1alpha1.VerificationResult;
 import io.workerhealth.operator.planning.Plan;
 import io.workerhealth.operator.planning.SkipReason;
 import java.time.Duration;
@@ -29,10 +30,12 @@ public final class OperatorMetrics {
   /** Held-back remediations the reconciler counts (the others are not suppressions but waiting). */
   static final List<SkipReason> COUNTED_SKIPS = List.of(SkipReason.Paused, SkipReason.TooManyUnhealthy,
       SkipReason.StaleData, SkipReason.Excluded, SkipReason.Cooldown, SkipReason.RateLimited,
-      SkipReason.MaxConcurrent);
+      SkipReason.MaxConcurrent, SkipReason.OutageHold, SkipReason.NotHelping);
   private static final List<String> POLICY_METERS = List.of("workerhealth.remediations",
       "workerhealth.remediations.suppressed", "workerhealth.failure.to.action", "workerhealth.reconcile.errors",
-      "workerhealth.policy.pods");
+      "workerhealth.policy.pods", "workerhealth.remediation.verifications", "workerhealth.escalations",
+      "workerhealth.needs.attention");
+  private final Map<String, AtomicInteger> attentionGauges = new ConcurrentHashMap<>();
 
   public OperatorMetrics() {
     this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -82,6 +85,59 @@ public final class OperatorMetrics {
         .register(registry);
   }
 
+  /** Whether an action helped: {@code workerhealth_remediation_verifications_total}, result Recovered|NotRecovered. */
+  public void verification(String namespace, String policy, String rule, RemediationAction action,
+                           VerificationResult result) {
+    verifications(namespace, policy, rule, action, result).increment();
+  }
+
+  private Counter verifications(String namespace, String policy, String rule, RemediationAction action,
+                                VerificationResult result) {
+    return Counter.builder("workerhealth.remediation.verifications")
+        .description("Remediations verified over the rule's window, by whether the worker recovered")
+        .tags("namespace", namespace, "policy", policy, "rule", rule, "action", action.name(), "result", result.name())
+        .register(registry);
+  }
+
+  /**
+   * Registers, at zero, the verification counters of every rule's verified actions (RestartPod, ScaleTarget) and the
+   * remediation counters of its actions, for the same reason as {@link #pods}: increase() misses a series born at 1.
+   */
+  public void rules(String namespace, String policy, Map<String, Set<RemediationAction>> actionsByRule) {
+    actionsByRule.forEach((rule, actions) -> actions.stream()
+        .filter(a -> a == RemediationAction.RestartPod || a == RemediationAction.ScaleTarget)
+        .forEach(action -> {
+          for (VerificationResult result : VerificationResult.values()) {
+            verifications(namespace, policy, rule, action, result);
+          }
+          for (RemediationOutcome outcome : List.of(RemediationOutcome.Succeeded, RemediationOutcome.Blocked,
+              RemediationOutcome.Failed)) {
+            remediations(namespace, policy, action, outcome);
+          }
+        }));
+  }
+
+  /** A rule moving to its next escalation step; {@code action} is the step's action. */
+  public void escalation(String namespace, String policy, String rule, RemediationAction action) {
+    Counter.builder("workerhealth.escalations")
+        .description("Escalations of a rule to its next step, by the step's action")
+        .tags("namespace", namespace, "policy", policy, "rule", rule, "action", action.name())
+        .register(registry).increment();
+  }
+
+  /** Workers a policy stopped acting for and that need a human (final None step reached, or actions not helping). */
+  public void needsAttention(String namespace, String policy, int count) {
+    attentionGauges.computeIfAbsent(namespace + "/" + policy, k -> {
+      AtomicInteger value = new AtomicInteger();
+      Gauge.builder("workerhealth.needs.attention", value, AtomicInteger::get)
+          .description("Workers a policy stopped acting for, waiting for a human")
+          .tags(Tags.of("namespace", namespace, "policy", policy))
+          .strongReference(true)
+          .register(registry);
+      return value;
+    }).set(count);
+  }
+
   public void reconcileError(String namespace, String policy) {
     reconcileErrors(namespace, policy).increment();
   }
@@ -121,6 +177,9 @@ public final class OperatorMetrics {
 
   /** A deleted policy's series go away. */
   public void forget(String namespace, String policy) {
+    attentionGauges.remove(namespace + "/" + policy);
+    registry.find("workerhealth.needs.attention").tags("namespace", namespace, "policy", policy)
+        .meters().forEach(registry::remove);
     for (String state : new String[] {"Healthy", "Failing", "Unknown", "Other"}) {
       podGauges.remove(namespace + "/" + policy + "/" + state);
     }

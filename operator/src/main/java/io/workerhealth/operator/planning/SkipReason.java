@@ -21,5 +21,17 @@ public enum SkipReason {
   /** maxConcurrent remediations are already in flight. */
   MaxConcurrent,
   /** Already decided in dry-run for this failure. */
-  AlreadyDecided
+  AlreadyDecided,
+  /** ScaleTarget: every selected pod fails the same worker (a shared dependency): more pods would fail too. */
+  OutageHold,
+  /** ScaleTarget: the target already has maxReplicas. */
+  AtMaxReplicas,
+  /** ScaleTarget: a HorizontalPodAutoscaler or KEDA ScaledObject drives the target; the operator does not fight it. */
+  AutoscalerManaged,
+  /** ScaleTarget: the target cannot be read or scaled (not found, no scale subresource, no permission). */
+  TargetUnavailable,
+  /** The action did not help verification.maxNotRecovered times in a row for this worker, and no step is left. */
+  NotHelping,
+  /** The rule's escalation reached its final None step for this worker on this workload: a human is needed. */
+  Escalated
 }

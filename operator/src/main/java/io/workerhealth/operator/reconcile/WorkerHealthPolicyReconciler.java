@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -24,12 +25,16 @@ import io.workerhealth.api.v1alpha1.HealthPhase;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRecord;
+import io.workerhealth.api.v1alpha1.ScaleTargetState;
+import io.workerhealth.api.v1alpha1.VerificationResult;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus;
 import io.workerhealth.operator.metrics.OperatorMetrics;
 import io.workerhealth.operator.planning.InvalidPolicyException;
 import io.workerhealth.operator.planning.Plan;
+import io.workerhealth.operator.planning.PlanInputs;
+import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.planning.PodHealth;
 import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
@@ -87,6 +92,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   });
   /** Suppressions already counted, per policy: a held-back remediation is counted once, not every reconcile. */
   private final Map<String, Set<String>> countedSkips = new ConcurrentHashMap<>();
+  /** Escalations already announced, per policy (they are re-derived every reconcile while they apply). */
+  private final Map<String, Set<String>> announcedEscalations = new ConcurrentHashMap<>();
 
   private final Timings timings;
 
@@ -122,6 +129,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     if (policy == null) {
       metrics.forget(ns, name);
       countedSkips.remove(ns + "/" + name);
+      announcedEscalations.remove(ns + "/" + name);
       return UpdateControl.noUpdate();
     }
     Instant now = clock.instant();
@@ -141,7 +149,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
       status.setConditions(Conditions.set(status.getConditions(), "Ready", false, "InvalidSpec", e.getMessage(),
           generation, nowText));
       status.setObservedGeneration(generation);
-      writeStatus(client, policy, status);
+      if (!tryWriteStatus(client, policy, status)) {
+        return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+      }
       return UpdateControl.noUpdate(); // nothing to do until the spec changes
     }
 
@@ -149,19 +159,30 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
         context.eventSourceRetriever().getEventSourceFor(WorkerHealth.class);
     List<WorkerHealth> selected = healths.list(ns,
         wh -> LabelSelectors.matches(policy.getSpec().getSelector(), wh.getMetadata().getLabels())).toList();
+    List<RemediationRecord> history = new ArrayList<>(status.getHistory());
+    // verifying a restart needs the workload slot of healthy pods too (the replacement's)
+    boolean allSlots = history.stream().anyMatch(r -> r.getVerification() == null
+        && r.getOutcome() == RemediationOutcome.Succeeded && r.getAction() == RemediationAction.RestartPod
+        || r.getAction() == RemediationAction.None && r.getStep() != null && r.getVerification() == null);
     List<PodHealth> pods = new ArrayList<>(selected.size());
     for (WorkerHealth wh : selected) {
-      pods.add(podHealth(client, wh));
+      pods.add(podHealth(client, wh, allSlots));
+    }
+    // the scale targets the rules name, as they are now (never throws: problems are part of the observation)
+    Map<String, ScaleTargetObservation> targets = new LinkedHashMap<>();
+    for (PolicySettings.Rule rule : settings.rules()) {
+      if (rule.scale() != null && !settings.paused()) {
+        targets.put(rule.scale().target(), scaler(client).observe(ns, rule.scale().targetRef()));
+      }
     }
 
-    List<RemediationRecord> history = new ArrayList<>(status.getHistory());
     long total = status.getTotalRemediations() == null ? 0 : status.getTotalRemediations();
     Duration next = timings.resync();
 
     // 1. intents an earlier run recorded but may not have carried out
     for (RemediationRecord r : history) {
       if (r.getOutcome() == RemediationOutcome.Pending) {
-        next = min(next, act(client, events, policy, r, now));
+        next = min(next, act(client, events, policy, settings, status, r, now));
         total += r.getOutcome() == RemediationOutcome.Succeeded ? 1 : 0;
       }
     }
@@ -172,10 +193,18 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
         && SkipReason.TooManyUnhealthy.name().equals(allowedBefore.getReason());
     Instant settleSince = wasSuppressed ? now
         : status.getSuppressionEndedTime() == null ? null : Instant.parse(status.getSuppressionEndedTime());
-    Plan plan = planner.plan(settings, pods, history, settleSince, now);
+    Plan plan = planner.plan(settings, new PlanInputs(pods, history, settleSince, status.getEffectiveness(),
+        status.getScaleTargets(), targets), now);
     if (wasSuppressed && plan.remediationAllowed()) {
       status.setSuppressionEndedTime(nowText);
     }
+    for (Plan.Verified v : plan.verifications()) {
+      v.record().setVerification(v.result()); // the record is one of this status's history entries
+      v.record().setVerifiedTime(nowText);
+    }
+    List<Plan.Verified> unannounced = new ArrayList<>(plan.verifications());
+    status.setEffectiveness(plan.effectiveness());
+    status.setScaleTargets(new ArrayList<>(plan.scaleTargets()));
 
     // 3. record the intent before acting
     List<RemediationRecord> intents = new ArrayList<>();
@@ -188,8 +217,12 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
       r.setRule(d.rule());
       r.setAction(d.action());
       r.setTime(nowText);
-      r.setFailingSince(d.failingSince().toString());
+      r.setFailingSince(d.failingSince() == null ? null : d.failingSince().toString());
       r.setMessage(d.reason());
+      r.setStep(d.step());
+      r.setTarget(d.target());
+      r.setFromReplicas(d.fromReplicas());
+      r.setToReplicas(d.toReplicas());
       r.setOutcome(d.action() == RemediationAction.None ? RemediationOutcome.Reported
           : d.dryRun() ? RemediationOutcome.DryRun : RemediationOutcome.Pending);
       intents.add(r);
@@ -199,20 +232,25 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
       withIntents.addAll(history);
       history = withIntents;
       status.setHistory(trim(history));
-      writeStatus(client, policy, status);
+      if (!tryWriteStatus(client, policy, status)) {
+        // the intent is not recorded: acting now could act twice after a restart; decide again shortly
+        return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+      }
+      announce(policy, events, unannounced);
     }
 
     // 4. act, and tell
     for (RemediationRecord r : intents) {
       switch (r.getOutcome()) {
         case Pending -> {
-          next = min(next, act(client, events, policy, r, now));
+          next = min(next, act(client, events, policy, settings, status, r, now));
           total += r.getOutcome() == RemediationOutcome.Succeeded ? 1 : 0;
         }
         case DryRun -> {
           metrics.remediation(ns, name, r.getAction(), RemediationOutcome.DryRun);
-          events.on(policy, "Normal", "DryRun", "would restart pod " + r.getPod() + ": " + r.getMessage()
-              + " (rule " + r.getRule() + ")");
+          events.on(policy, "Normal", "DryRun", (r.getAction() == RemediationAction.ScaleTarget
+              ? "would scale " + r.getTarget() + " from " + r.getFromReplicas() + " to " + r.getToReplicas()
+              : "would restart pod " + r.getPod()) + ": " + r.getMessage() + " (rule " + r.getRule() + ")");
         }
         default -> {
           metrics.remediation(ns, name, r.getAction(), RemediationOutcome.Reported);
@@ -246,6 +284,23 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     }
     counted.retainAll(current);
 
+    // 5b. escalations, announced once each
+    Set<String> announced = announcedEscalations.computeIfAbsent(ns + "/" + name, k -> ConcurrentHashMap.newKeySet());
+    Set<String> escalating = new java.util.HashSet<>();
+    for (Plan.Escalation e : plan.escalations()) {
+      String key = e.rule() + "/" + e.worker() + "/" + e.slot() + "/" + e.toStep();
+      escalating.add(key);
+      if (announced.add(key)) {
+        metrics.escalation(ns, name, e.rule(), e.to());
+        events.on(policy, "Warning", "Escalated", "rule " + e.rule() + ", worker " + e.worker() + " on " + e.slot()
+            + ": " + e.reason() + "; next step: " + e.to());
+      }
+    }
+    announced.retainAll(escalating);
+    for (String note : plan.notes()) {
+      events.on(policy, "Normal", "ScaleTargetAdopted", note);
+    }
+
     // 6. record the outcome
     boolean allowed = plan.remediationAllowed();
     String reason = allowed ? "WithinLimits" : plan.suppressed().name();
@@ -260,6 +315,34 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     conditions = Conditions.set(conditions, "RemediationAllowed", allowed, reason, message, generation, nowText);
     conditions = Conditions.set(conditions, "Paused", settings.paused(), settings.paused() ? "Paused" : "Active",
         settings.paused() ? "spec.paused is true" : "the policy is active", generation, nowText);
+    if (!targets.isEmpty()) {
+      boolean scalable = plan.targetProblems().isEmpty();
+      String scaleReason = scalable ? "TargetsScalable" : plan.targetProblems().get(0).reason().name();
+      String scaleMessage = scalable ? "scale targets can be scaled: " + String.join(", ", targets.keySet())
+          : plan.targetProblems().stream().map(Plan.TargetProblem::message).distinct()
+              .collect(Collectors.joining("; "));
+      var before = Conditions.get(conditions, "ScalingAllowed");
+      if (!scalable && (before == null || !scaleMessage.equals(before.getMessage()))) {
+        events.on(policy, "Warning", "ScalingRefused", scaleMessage);
+      }
+      conditions = Conditions.set(conditions, "ScalingAllowed", scalable, scaleReason, scaleMessage, generation,
+          nowText);
+    } else if (Conditions.get(conditions, "ScalingAllowed") != null) {
+      conditions = conditions.stream().filter(c -> !"ScalingAllowed".equals(c.getType())).toList();
+    }
+    Map<String, Plan.Attention> held = new LinkedHashMap<>();
+    plan.attention().forEach(a -> held.putIfAbsent(a.rule() + "/" + a.worker() + "/" + a.slot(), a));
+    boolean attentionNeeded = !held.isEmpty();
+    String attentionMessage = attentionNeeded ? held.values().stream().map(Plan.Attention::message)
+        .collect(Collectors.joining("; ")) : "every rule is acting normally";
+    var attentionBefore = Conditions.get(conditions, "NeedsAttention");
+    if (attentionNeeded && (attentionBefore == null || !attentionMessage.equals(attentionBefore.getMessage()))) {
+      events.on(policy, "Warning", "NeedsAttention", attentionMessage);
+    }
+    conditions = Conditions.set(conditions, "NeedsAttention", attentionNeeded, attentionNeeded
+        ? held.values().iterator().next().reason().name() : "NothingHeld",
+        attentionMessage.length() > 2000 ? attentionMessage.substring(0, 2000) : attentionMessage, generation, nowText);
+    metrics.needsAttention(ns, name, held.size());
     status.setConditions(conditions);
     status.setObservedGeneration(generation);
     status.setSelectedPods(plan.counts().selected());
@@ -274,14 +357,43 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     status.setTotalRemediations(total);
     status.getHistory().stream().filter(r -> r.getOutcome() == RemediationOutcome.Succeeded)
         .map(RemediationRecord::getTime).max(String::compareTo).ifPresent(status::setLastRemediationTime);
-    writeStatus(client, policy, status);
     metrics.pods(ns, name, plan.counts());
+    metrics.rules(ns, name, settings.rules().stream().collect(java.util.stream.Collectors.toMap(
+        PolicySettings.Rule::name, r -> r.steps().stream().map(PolicySettings.Step::action)
+            .collect(java.util.stream.Collectors.toSet()), (a, b) -> a)));
+    if (!tryWriteStatus(client, policy, status)) {
+      return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+    }
+    announce(policy, events, unannounced);
     return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(next);
   }
 
-  /** Carries out a Pending RestartPod record and sets its outcome; returns when to look again. */
-  private Duration act(KubernetesClient client, EventRecorder events, WorkerHealthPolicy policy, RemediationRecord r,
-                       Instant now) {
+  /** Verification results, once they are recorded in the status: metric and Event (then the list is emptied). */
+  private void announce(WorkerHealthPolicy policy, EventRecorder events, List<Plan.Verified> verified) {
+    String ns = policy.getMetadata().getNamespace();
+    String name = policy.getMetadata().getName();
+    for (Plan.Verified v : verified) {
+      RemediationRecord r = v.record();
+      if (r.getAction() == RemediationAction.None) {
+        events.on(policy, "Normal", "EscalationEnded", "rule " + r.getRule() + ": " + v.message());
+        continue;
+      }
+      metrics.verification(ns, name, r.getRule(), r.getAction(), v.result());
+      String what = r.getAction() == RemediationAction.ScaleTarget ? "scaling " + r.getTarget() : "restarting pod "
+          + r.getPod();
+      boolean ok = v.result() == VerificationResult.Recovered;
+      events.on(policy, ok ? "Normal" : "Warning", ok ? "RemediationRecovered" : "RemediationNotRecovered",
+          what + " (rule " + r.getRule() + "): " + v.message());
+    }
+    verified.clear();
+  }
+
+  /** Carries out a Pending record (RestartPod or ScaleTarget) and sets its outcome; returns when to look again. */
+  private Duration act(KubernetesClient client, EventRecorder events, WorkerHealthPolicy policy,
+                       PolicySettings settings, WorkerHealthPolicyStatus status, RemediationRecord r, Instant now) {
+    if (r.getAction() == RemediationAction.ScaleTarget) {
+      return actScale(client, events, policy, settings, status, r, now);
+    }
     String ns = policy.getMetadata().getNamespace();
     String name = policy.getMetadata().getName();
     PodRestarter.Result result;
@@ -324,6 +436,74 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     }
   }
 
+  /** Carries out a Pending ScaleTarget record through the target's scale subresource. */
+  private Duration actScale(KubernetesClient client, EventRecorder events, WorkerHealthPolicy policy,
+                            PolicySettings settings, WorkerHealthPolicyStatus status, RemediationRecord r,
+                            Instant now) {
+    String ns = policy.getMetadata().getNamespace();
+    String name = policy.getMetadata().getName();
+    PolicySettings.Rule rule = settings.rules().stream().filter(x -> x.name().equals(r.getRule())
+        && x.scale() != null && x.scale().target().equals(r.getTarget())).findFirst().orElse(null);
+    String failure;
+    if (rule == null || r.getFromReplicas() == null || r.getToReplicas() == null) {
+      failure = "the rule no longer scales " + r.getTarget();
+    } else {
+      try {
+        TargetScaler.Result result = scaler(client).scale(ns, rule.scale().targetRef(), r.getFromReplicas(),
+            r.getToReplicas());
+        if (result != TargetScaler.Result.CHANGED) {
+          r.setOutcome(RemediationOutcome.Succeeded);
+          metrics.remediation(ns, name, r.getAction(), RemediationOutcome.Succeeded);
+          boolean up = r.getToReplicas() > r.getFromReplicas();
+          if (up && r.getFailingSince() != null) {
+            metrics.failureToAction(ns, name, r.getAction(), Duration.between(Instant.parse(r.getFailingSince()), now));
+          }
+          String msg = "scaled " + r.getTarget() + " from " + r.getFromReplicas() + " to " + r.getToReplicas() + ": "
+              + r.getMessage() + " (rule " + r.getRule() + ")";
+          events.on(policy, "Normal", up ? "ScaledUp" : "ScaledDown", msg);
+          var ref = rule.scale().targetRef();
+          events.normal(ns, ref.getKind(), ref.getApiVersion(), ref.getName(), null, up ? "ScaledUp" : "ScaledDown",
+              "scaled by WorkerHealthPolicy " + name + " from " + r.getFromReplicas() + " to " + r.getToReplicas());
+          LOG.info("{}/{}: {}", ns, name, msg);
+          return timings.resync();
+        }
+        failure = "its replicas changed meanwhile (expected " + r.getFromReplicas() + "); not scaling";
+      } catch (RuntimeException e) {
+        failure = "scaling failed: " + e.getMessage();
+      }
+    }
+    r.setOutcome(RemediationOutcome.Failed);
+    r.setMessage(failure + ": " + r.getMessage());
+    metrics.remediation(ns, name, r.getAction(), RemediationOutcome.Failed);
+    events.on(policy, "Warning", "ScaleFailed", r.getTarget() + ": " + failure);
+    // the target still has its old replicas: remember those as what the operator set, keeping the baseline
+    List<ScaleTargetState> states = new ArrayList<>(status.getScaleTargets());
+    ScaleTargetState state = states.stream().filter(st -> Objects.equals(st.getTarget(), r.getTarget())).findFirst()
+        .orElse(null);
+    if (state != null && Objects.equals(state.getLastSetReplicas(), r.getToReplicas())) {
+      state.setLastSetReplicas(r.getFromReplicas());
+    } else if (state == null && r.getFromReplicas() != null && r.getToReplicas() != null
+        && r.getToReplicas() < r.getFromReplicas()) {
+      states.add(new ScaleTargetState(r.getTarget(), r.getRule(), r.getToReplicas(), r.getFromReplicas(),
+          r.getTime(), null)); // a failed last step down: still above the baseline
+    }
+    status.setScaleTargets(states);
+    return timings.blockedRetry();
+  }
+
+  private volatile TargetScaler scaler;
+
+  private TargetScaler scaler(KubernetesClient client) {
+    if (scaler == null) {
+      synchronized (this) {
+        if (scaler == null) {
+          scaler = new TargetScaler(client);
+        }
+      }
+    }
+    return scaler;
+  }
+
   private volatile PodRestarter restarter;
 
   private PodRestarter restarter(KubernetesClient client) {
@@ -337,7 +517,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     return restarter;
   }
 
-  private PodHealth podHealth(KubernetesClient client, WorkerHealth wh) {
+  private PodHealth podHealth(KubernetesClient client, WorkerHealth wh, boolean allSlots) {
     String pod = wh.getMetadata().getName();
     String uid = wh.getMetadata().getOwnerReferences() == null ? null : wh.getMetadata().getOwnerReferences().stream()
         .filter(o -> "Pod".equals(o.getKind())).map(OwnerReference::getUid).findFirst().orElse(null);
@@ -347,7 +527,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     Map<String, String> labels = wh.getMetadata().getLabels() == null ? Map.of() : wh.getMetadata().getLabels();
     boolean excluded = "true".equals(labels.get(ApiGroup.EXCLUDE_LABEL));
     String slot = "Pod/" + pod;
-    if (wh.getStatus() != null && wh.getStatus().getPhase() != HealthPhase.Healthy) {
+    if (allSlots || wh.getStatus() != null && wh.getStatus().getPhase() != HealthPhase.Healthy) {
       // only pods that may be acted on need their controller; looked up once per pod
       slot = slots.computeIfAbsent(uid, u -> {
         Pod p = client.pods().inNamespace(wh.getMetadata().getNamespace()).withName(pod).get();
@@ -358,19 +538,45 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     return new PodHealth(pod, uid, slot, excluded, interval, wh.getStatus());
   }
 
-  /** Newest first; Pending records are always kept (they are promises), the rest up to the limit. */
+  /**
+   * Newest first; Pending records are always kept (they are promises), records still to be verified up to the limit
+   * again, the rest up to the limit.
+   */
   static List<RemediationRecord> trim(List<RemediationRecord> history) {
     List<RemediationRecord> kept = new ArrayList<>();
     int others = 0;
+    int unverified = 0;
     for (RemediationRecord r : history) {
+      boolean awaitsVerification = r.getVerification() == null && r.getOutcome() == RemediationOutcome.Succeeded
+          && r.getAction() != RemediationAction.None;
       if (r.getOutcome() == RemediationOutcome.Pending) {
         kept.add(r);
+      } else if (others >= WorkerHealthPolicyStatus.HISTORY_LIMIT && awaitsVerification
+          && unverified < WorkerHealthPolicyStatus.HISTORY_LIMIT) {
+        kept.add(r);
+        unverified++;
       } else if (others < WorkerHealthPolicyStatus.HISTORY_LIMIT) {
         kept.add(r);
         others++;
       }
     }
     return kept;
+  }
+
+  /**
+   * Writes the status; false (logged) when the API server refused or failed: a conflict, too many requests or a
+   * server error is retried by the next reconcile, never thrown out of it.
+   */
+  private static boolean tryWriteStatus(KubernetesClient client, WorkerHealthPolicy policy,
+                                        WorkerHealthPolicyStatus status) {
+    try {
+      writeStatus(client, policy, status);
+      return true;
+    } catch (KubernetesClientException e) {
+      LOG.warn("writing the status of {}/{} failed (HTTP {}), retrying later: {}", policy.getMetadata().getNamespace(),
+          policy.getMetadata().getName(), e.getCode(), e.getMessage());
+      return false;
+    }
   }
 
   /** Replaces the status as a whole (one JSON Patch through the status subresource). */

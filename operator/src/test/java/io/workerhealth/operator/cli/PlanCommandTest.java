@@ -65,6 +65,55 @@ class PlanCommandTest {
     assertThat(plan.path("skipped").get(0).path("reason").asText()).startsWith("Cooldown");
   }
 
+  static final Path SCALE_POLICY = Path.of("src/test/resources/plan/scale-policy.yaml");
+  static final Path TARGETS = Path.of("src/test/resources/plan/targets.yaml");
+
+  @Test
+  void afterTwoRestartsTheEscalationScalesTheTargetAndPrintsTheNewReplicas() throws Exception {
+    assertThat(run("plan", "--policy", SCALE_POLICY.toString(), "--health", HEALTHS.toString(),
+        "--targets", TARGETS.toString(), "--now", "2026-01-01T12:00:00Z")).isZero();
+    JsonNode plan = new ObjectMapper().readTree(out.toString());
+    assertThat(plan.path("actions")).hasSize(1);
+    JsonNode action = plan.path("actions").get(0);
+    assertThat(action.path("action").asText()).isEqualTo("ScaleTarget");
+    assertThat(action.path("target").asText()).isEqualTo("Deployment/outpost-delivery");
+    assertThat(action.path("fromReplicas").asInt()).isEqualTo(4);
+    assertThat(action.path("replicas").asInt()).isEqualTo(5);
+    assertThat(action.path("step").asInt()).isEqualTo(1);
+    assertThat(plan.path("escalations")).hasSize(1);
+    assertThat(plan.path("escalations").get(0).path("to").asText()).isEqualTo("ScaleTarget");
+  }
+
+  @Test
+  void anAutoscalerInTheTargetsFileBlocksScaling(@TempDir Path dir) throws Exception {
+    Path withHpa = dir.resolve("targets.yaml");
+    Files.writeString(withHpa, Files.readString(TARGETS) + """
+        ---
+        apiVersion: autoscaling/v2
+        kind: HorizontalPodAutoscaler
+        metadata: {name: outpost-hpa, namespace: outpost}
+        spec:
+          scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: outpost-delivery}
+          minReplicas: 2
+          maxReplicas: 8
+        """);
+    assertThat(run("plan", "--policy", SCALE_POLICY.toString(), "--health", HEALTHS.toString(),
+        "--targets", withHpa.toString(), "--now", "2026-01-01T12:00:00Z")).isZero();
+    JsonNode plan = new ObjectMapper().readTree(out.toString());
+    assertThat(plan.path("actions")).isEmpty();
+    assertThat(plan.path("targetProblems").get(0).asText()).startsWith("AutoscalerManaged")
+        .contains("HorizontalPodAutoscaler/outpost-hpa");
+  }
+
+  @Test
+  void withoutTargetsAScaleTargetStepSaysWhatIsMissing() throws Exception {
+    assertThat(run("plan", "--policy", SCALE_POLICY.toString(), "--health", HEALTHS.toString(),
+        "--now", "2026-01-01T12:00:00Z")).isZero();
+    JsonNode plan = new ObjectMapper().readTree(out.toString());
+    assertThat(plan.path("actions")).isEmpty();
+    assertThat(plan.path("targetProblems").get(0).asText()).contains("is not in --targets");
+  }
+
   @Test
   void anInvalidPolicyOrUnreadableInputExitsTwo(@TempDir Path dir) throws Exception {
     Path bad = dir.resolve("bad.yaml");

@@ -38,4 +38,21 @@ class OperatorMetricsTest {
     metrics.pods("outpost", "restart", new Plan.Counts(3, 3, 0, 0));
     assertThat(metrics.registry().scrape()).contains("workerhealth_reconcile_errors_total{namespace=\"outpost\",policy=\"restart\"} 0.0");
   }
+
+  @Test
+  void eachRulesVerificationsStartAtZero() {
+    OperatorMetrics metrics = new OperatorMetrics();
+    metrics.rules("outpost", "restart", java.util.Map.of("keep", java.util.Set.of(RemediationAction.ScaleTarget,
+        RemediationAction.None)));
+    assertThat(metrics.registry().scrape())
+        .contains("workerhealth_remediation_verifications_total{action=\"ScaleTarget\",namespace=\"outpost\",policy=\"restart\",result=\"Recovered\",rule=\"keep\"} 0.0")
+        .contains("workerhealth_remediation_verifications_total{action=\"ScaleTarget\",namespace=\"outpost\",policy=\"restart\",result=\"NotRecovered\",rule=\"keep\"} 0.0")
+        .doesNotContain("action=\"None\"");
+    metrics.verification("outpost", "restart", "keep", RemediationAction.ScaleTarget,
+        io.workerhealth.api.v1alpha1.VerificationResult.Recovered);
+    assertThat(metrics.registry().scrape())
+        .contains("workerhealth_remediation_verifications_total{action=\"ScaleTarget\",namespace=\"outpost\",policy=\"restart\",result=\"Recovered\",rule=\"keep\"} 1.0");
+    metrics.forget("outpost", "restart");
+    assertThat(metrics.registry().scrape()).doesNotContain("policy=\"restart\"");
+  }
 }

@@ -273,7 +273,7 @@ class RemediationPlannerTest {
             "spec.rules[0].for: 'soon' is not a duration like 30s, 5m or 1h",
             "spec.rules[1].name 'same' is used twice",
             "spec.rules[1].workers needs at least one worker name or glob",
-            "spec.rules[1].action is required (RestartPod or None)",
+            "spec.rules[1].action is required (RestartPod, ScaleTarget or None), or escalation",
             "spec.maxUnhealthy must be a non-negative number or a percentage from 0% to 100%",
             "spec.maxConcurrent must be at least 1",
             "spec.cooldown: '5 minutes' is not a duration like 30s, 5m or 1h"));
