@@ -33,6 +33,8 @@ import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRecord;
 import io.workerhealth.api.v1alpha1.RemediationRule;
+import io.workerhealth.api.v1alpha1.ScaleSpec;
+import io.workerhealth.api.v1alpha1.ScaleTargetRef;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicySpec;
@@ -296,17 +298,65 @@ class WorkerHealthLoopE2E {
     await().atMost(TIMEOUT).until(() -> syncPods() == 3);
   }
 
+  @Test
+  @Order(7)
+  void tooFewHealthyConsumersScaleTheDeploymentUpAndBackDown() throws Exception {
+    admin.resources(WorkerHealthPolicy.class).inNamespace(APP_NS).withName("restart-consumers").delete();
+    admin.policy().v1().podDisruptionBudget().inNamespace(APP_NS).withName("shop").delete();
+    await().atMost(TIMEOUT).until(() -> syncPods() == 3);
+    createPolicy("keep-consumers", s -> {
+      RemediationRule rule = s.getRules().get(0);
+      rule.setName("keep-consumers");
+      rule.setWorkers(new ArrayList<>(List.of("deliverymq-consumer")));
+      rule.setAction(RemediationAction.ScaleTarget);
+      ScaleSpec scale = new ScaleSpec(new ScaleTargetRef("apps/v1", "Deployment", "shop"), 3, 4);
+      scale.setStabilizationWindow("5s");
+      rule.setScale(scale);
+      s.setMaxUnhealthy(new IntOrString("100%"));
+    });
+    String failing = running.keySet().stream().sorted().findFirst().orElseThrow();
+    fault(failing, "/faults/fail?worker=deliverymq-consumer");
+    long start = System.nanoTime();
+    // through the Deployment's scale subresource, as the chart's ServiceAccount: 3 -> 4, and a fourth pod appears
+    awaitOrDescribe("keep-consumers", () -> Integer.valueOf(4).equals(admin.apps().deployments().inNamespace(APP_NS)
+        .withName("shop").get().getSpec().getReplicas()));
+    System.out.printf("E2E: worker failure -> Deployment scaled 3 -> 4 in %d ms%n",
+        (System.nanoTime() - start) / 1_000_000);
+    await().atMost(TIMEOUT).until(() -> syncPods() == 4);
+    assertThat(events("ScaledUp")).isNotEmpty();
+    assertThat(status("keep-consumers").getScaleTargets()).singleElement().satisfies(t -> {
+      assertThat(t.getBaselineReplicas()).isEqualTo(3);
+      assertThat(t.getLastSetReplicas()).isEqualTo(4);
+    });
+    // healthy again: after the stabilization window it steps back to where it was, and stays there
+    fault(failing, "/faults/recover-all");
+    awaitOrDescribe("keep-consumers", () -> Integer.valueOf(3).equals(admin.apps().deployments().inNamespace(APP_NS)
+        .withName("shop").get().getSpec().getReplicas()));
+    assertThat(events("ScaledDown")).isNotEmpty();
+    await().atMost(TIMEOUT).until(() -> syncPods() == 3);
+    await().pollDelay(6, TimeUnit.SECONDS).atMost(10, TimeUnit.SECONDS).until(() -> true);
+    assertThat(admin.apps().deployments().inNamespace(APP_NS).withName("shop").get().getSpec().getReplicas())
+        .isEqualTo(3);
+  }
+
   /** Waits; on time-out, fails with what the policy and the WorkerHealths looked like, to read the failure. */
   static void awaitOrDescribe(java.util.concurrent.Callable<Boolean> condition) {
+    awaitOrDescribe("restart-consumers", condition);
+  }
+
+  static void awaitOrDescribe(String policy, java.util.concurrent.Callable<Boolean> condition) {
     try {
       await().atMost(TIMEOUT).until(condition);
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       StringBuilder state = new StringBuilder("timed out; policy status:\n")
-          .append(io.fabric8.kubernetes.client.utils.Serialization.asYaml(status("restart-consumers")));
+          .append(io.fabric8.kubernetes.client.utils.Serialization.asYaml(status(policy)));
       admin.resources(WorkerHealth.class).inNamespace(APP_NS).list().getItems().forEach(w -> state
           .append(w.getMetadata().getName()).append(": ").append(w.getStatus().getPhase()).append(' ')
           .append(w.getStatus().getFailing()).append(' ').append(w.getStatus().getLastScrapeTime()).append('\n'));
-      events("RemediationSkipped").forEach(ev -> state.append("event: ").append(ev.getMessage()).append('\n'));
+      admin.v1().events().inNamespace(APP_NS).list().getItems().stream()
+          .filter(ev -> ev.getInvolvedObject().getKind().equals("WorkerHealthPolicy"))
+          .forEach(ev -> state.append("event: ").append(ev.getReason()).append(' ').append(ev.getMessage())
+              .append('\n'));
       throw new AssertionError(state.toString(), e);
     }
   }
