@@ -215,7 +215,7 @@ public final class Demo {
     client.resource(policy).create();
   }
 
-  private static int play(List<Scenario> scenarios, DemoStage stage, Narration narration)
+  static int play(List<Scenario> scenarios, DemoStage stage, Narration narration)
       throws InterruptedException {
     int played = 0;
     for (Scenario scenario : scenarios) {
