@@ -30,13 +30,17 @@ public final class AllHealthy implements Scenario {
             && stage.policyCondition("RemediationAllowed").filter(c -> "True".equals(c.getStatus())).isPresent());
   }
 
-  /** Exactly the running pods have WorkerHealths, all Healthy with every worker ready. */
+  /** Exactly the pods have WorkerHealths, all Healthy with every worker ready. */
   static boolean allHealthy(DemoStage stage, int replicas) {
     List<String> pods = stage.podNames();
-    List<WorkerHealth> healths = stage.healths();
-    return pods.size() == replicas
-        && healths.stream().map(w -> w.getMetadata().getName()).sorted().toList().equals(pods)
-        && healths.stream().allMatch(w -> w.getStatus() != null && w.getStatus().getPhase() == HealthPhase.Healthy
-            && "4/4".equals(w.getStatus().getReady()));
+    return stage.healths().stream().map(w -> w.getMetadata().getName()).sorted().toList().equals(pods)
+        && podsHealthy(stage, replicas);
+  }
+
+  /** There are {@code replicas} pods, and each one's WorkerHealth is Healthy with every worker ready. */
+  static boolean podsHealthy(DemoStage stage, int replicas) {
+    List<String> pods = stage.podNames();
+    return pods.size() == replicas && pods.stream().allMatch(pod -> stage.health(pod).map(WorkerHealth::getStatus)
+        .filter(s -> s.getPhase() == HealthPhase.Healthy && "4/4".equals(s.getReady())).isPresent());
   }
 }
