@@ -159,8 +159,8 @@ public final class Demo {
         if (options.keepRunning()) {
           throw new IllegalStateException("--keep-running needs the local control plane. " + missing.getMessage());
         }
-        narration.plain("No local control plane (" + missing.getMessage().lines().findFirst().orElse("")
-            + "): using the fabric8 mock API server.");
+        narration.plain("No local control plane in " + ControlPlaneBinaries.expectedDirectory()
+            + " (bash scripts/control-plane.sh builds one): using the fabric8 mock API server.");
       }
       if (binaries != null) {
         narration.plain("Starting a local control plane from " + binaries.directory() + " ...");

@@ -25,7 +25,8 @@ public final class ClusterView {
   private final String namespace;
   private final Clock clock;
   private final Narration narration;
-  private final PrinterColumns healthColumns = PrinterColumns.fromCrdResource("crds/workerhealths.workerhealth.io-v1.yml");
+  private final PrinterColumns healthColumns =
+      PrinterColumns.fromCrdResource("crds/workerhealths.workerhealth.io-v1.yml");
   private final PrinterColumns policyColumns =
       PrinterColumns.fromCrdResource("crds/workerhealthpolicies.workerhealth.io-v1.yml");
   private final Set<String> eventsShown = new HashSet<>();

@@ -31,7 +31,7 @@ public final class PrinterColumns {
     this.columns = columns.stream().filter(c -> c.getPriority() == null || c.getPriority() == 0).toList();
   }
 
-  /** The printer columns of a generated CRD on the classpath, e.g. {@code crds/workerhealths.workerhealth.io-v1.yml}. */
+  /** The printer columns of a generated CRD on the classpath, e.g. {@code crds/workerhealths...-v1.yml}. */
   public static PrinterColumns fromCrdResource(String resource) {
     try (InputStream in = PrinterColumns.class.getClassLoader().getResourceAsStream(resource)) {
       if (in == null) {

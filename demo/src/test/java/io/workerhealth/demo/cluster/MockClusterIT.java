@@ -86,10 +86,12 @@ class MockClusterIT {
     assertThat(client.v1().events().inNamespace(NS).list().getItems())
         .extracting(e -> e.getReason()).contains("ScalingReplicaSet", "SuccessfulCreate");
 
-    // replicas follow the Deployment
+    // replicas follow the Deployment, also when it is scaled through its scale subresource
     client.apps().deployments().inNamespace(NS).withName("shop")
         .edit(d -> new DeploymentBuilder(d).editSpec().withReplicas(2).endSpec().build());
     await().atMost(Duration.ofSeconds(10)).until(() -> pods().size() == 2);
+    client.apps().deployments().inNamespace(NS).withName("shop").scale(4);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pods().size() == 4);
   }
 
   List<String> pods() {

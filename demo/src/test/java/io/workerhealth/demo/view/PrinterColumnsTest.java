@@ -17,14 +17,16 @@ class PrinterColumnsTest {
 
   static final Instant NOW = Instant.parse("2026-03-01T12:00:00Z");
   final PrinterColumns healths = PrinterColumns.fromCrdResource("crds/workerhealths.workerhealth.io-v1.yml");
-  final PrinterColumns policies = PrinterColumns.fromCrdResource("crds/workerhealthpolicies.workerhealth.io-v1.yml");
+  final PrinterColumns policies =
+      PrinterColumns.fromCrdResource("crds/workerhealthpolicies.workerhealth.io-v1.yml");
 
   @Test
   void columnsAreTheCommittedCrdsPrinterColumnsOfPriorityZero() throws IOException {
     for (var pair : List.of(List.of("workerhealths.workerhealth.io-v1.yml", healths),
         List.of("workerhealthpolicies.workerhealth.io-v1.yml", policies))) {
       CustomResourceDefinition crd = new KubernetesSerialization().unmarshal(
-          Files.newInputStream(Path.of("..", "crds", "generated", (String) pair.get(0))), CustomResourceDefinition.class);
+          Files.newInputStream(Path.of("..", "crds", "generated", (String) pair.get(0))),
+          CustomResourceDefinition.class);
       List<String> expected = new java.util.ArrayList<>(List.of("NAME"));
       crd.getSpec().getVersions().get(0).getAdditionalPrinterColumns().stream()
           .filter(c -> c.getPriority() == null || c.getPriority() == 0)
