@@ -23,7 +23,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -60,11 +59,7 @@ final class InProcessKubelet implements AutoCloseable {
   private final Narration narration;
   private final Map<String, PodContainers> running = new TreeMap<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "in-process-kubelet");
-    t.setDaemon(true);
-    return t;
-  });
+  private RepeatingTask loop;
   private final ExecutorService stopping = Executors.newCachedThreadPool(r -> {
     Thread t = new Thread(r, "in-process-kubelet-stop");
     t.setDaemon(true);
@@ -83,13 +78,7 @@ final class InProcessKubelet implements AutoCloseable {
   }
 
   InProcessKubelet start() {
-    loop.scheduleWithFixedDelay(() -> {
-      try {
-        sync();
-      } catch (RuntimeException e) {
-        LOG.warn("syncing pods failed: {}", e.toString()); // the next round tries again
-      }
-    }, 0, 200, TimeUnit.MILLISECONDS);
+    loop = RepeatingTask.start("in-process-kubelet", Duration.ofMillis(200), this::sync);
     return this;
   }
 
@@ -186,11 +175,8 @@ final class InProcessKubelet implements AutoCloseable {
 
   @Override
   public void close() {
-    loop.shutdownNow();
-    try {
-      loop.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (loop != null) {
+      loop.close();
     }
     List<PodContainers> all;
     synchronized (this) {

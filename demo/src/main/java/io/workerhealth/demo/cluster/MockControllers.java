@@ -11,20 +11,17 @@ import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
+import io.workerhealth.demo.RepeatingTask;
 import java.security.SecureRandom;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * What kube-controller-manager does for the demo's Deployment, for the mock API server: a ReplicaSet controller that
@@ -33,7 +30,6 @@ import org.slf4j.LoggerFactory;
  */
 final class MockControllers implements AutoCloseable {
 
-  private static final Logger LOG = LoggerFactory.getLogger(MockControllers.class);
   /** The characters Kubernetes uses in generated name suffixes. */
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -42,11 +38,7 @@ final class MockControllers implements AutoCloseable {
   private final String deploymentName;
   private final Clock clock;
   private final SecureRandom random = new SecureRandom();
-  private final ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor(r -> {
-    Thread t = new Thread(r, "mock-controllers");
-    t.setDaemon(true);
-    return t;
-  });
+  private RepeatingTask loop;
   private ReplicaSet replicaSet;
 
   MockControllers(KubernetesClient client, String namespace, String deploymentName, Clock clock) {
@@ -57,13 +49,7 @@ final class MockControllers implements AutoCloseable {
   }
 
   MockControllers start() {
-    loop.scheduleWithFixedDelay(() -> {
-      try {
-        reconcile();
-      } catch (RuntimeException e) {
-        LOG.warn("mock controllers: {}", e.toString()); // next round tries again
-      }
-    }, 0, 200, TimeUnit.MILLISECONDS);
+    loop = RepeatingTask.start("mock-controllers", Duration.ofMillis(200), this::reconcile);
     return this;
   }
 
@@ -163,11 +149,8 @@ final class MockControllers implements AutoCloseable {
 
   @Override
   public void close() {
-    loop.shutdownNow();
-    try {
-      loop.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
+    if (loop != null) {
+      loop.close();
     }
     client.close();
   }

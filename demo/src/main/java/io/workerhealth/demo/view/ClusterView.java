@@ -43,20 +43,10 @@ public final class ClusterView {
   /** Prints the tables that changed since they were last printed, and the Events not printed yet. */
   public synchronized void refresh() {
     Instant now = clock.instant();
-    Table healths = table(healthColumns, client.resources(WorkerHealth.class).inNamespace(namespace).list()
-        .getItems(), now);
-    String healthsKey = key(healths, healthColumns);
-    if (!healthsKey.equals(healthsShown)) {
-      healthsShown = healthsKey;
-      narration.command("kubectl get wh -n " + namespace, healths.render());
-    }
-    Table policies = table(policyColumns, client.resources(WorkerHealthPolicy.class).inNamespace(namespace).list()
-        .getItems(), now);
-    String policiesKey = key(policies, policyColumns);
-    if (!policiesKey.equals(policiesShown)) {
-      policiesShown = policiesKey;
-      narration.command("kubectl get whp -n " + namespace, policies.render());
-    }
+    healthsShown = printIfChanged("wh", healthColumns, client.resources(WorkerHealth.class).inNamespace(namespace)
+        .list().getItems(), healthsShown, now);
+    policiesShown = printIfChanged("whp", policyColumns, client.resources(WorkerHealthPolicy.class)
+        .inNamespace(namespace).list().getItems(), policiesShown, now);
     List<Event> events = new ArrayList<>(client.v1().events().inNamespace(namespace).list().getItems());
     events.sort(Comparator.comparing((Event e) -> Objects.toString(e.getLastTimestamp(), ""))
         .thenComparing(e -> e.getMetadata().getName()));
@@ -67,6 +57,17 @@ public final class ClusterView {
             e.getMessage()));
       }
     }
+  }
+
+  /** Prints {@code kubectl get <shortName>} when it differs from {@code shown}; returns what is shown now. */
+  private String printIfChanged(String shortName, PrinterColumns columns, List<? extends HasMetadata> items,
+                                String shown, Instant now) {
+    Table table = table(columns, items, now);
+    String key = key(table, columns);
+    if (!key.equals(shown)) {
+      narration.command("kubectl get " + shortName + " -n " + namespace, table.render());
+    }
+    return key;
   }
 
   /** Prints both tables now, changed or not. */
