@@ -31,6 +31,8 @@ import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.workerhealth.demo.controlplane.ControlPlaneBinaries;
+import io.workerhealth.demo.controlplane.LocalControlPlane;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -39,6 +39,8 @@ import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicySpec;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus;
+import io.workerhealth.demo.controlplane.ControlPlaneBinaries;
+import io.workerhealth.demo.controlplane.LocalControlPlane;
 import io.workerhealth.examples.SampleAppConfig;
 import io.workerhealth.examples.SampleWorkerApp;
 import io.workerhealth.operator.OperatorSettings;

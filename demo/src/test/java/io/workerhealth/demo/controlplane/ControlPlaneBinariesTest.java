@@ -1,4 +1,4 @@
-package io.workerhealth.e2e;
+package io.workerhealth.demo.controlplane;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,4 +1,4 @@
-package io.workerhealth.e2e;
+package io.workerhealth.demo.controlplane;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,14 +39,7 @@ public record ControlPlaneBinaries(Path directory) {
    * @throws IllegalStateException naming what is missing and how to provide it
    */
   public static ControlPlaneBinaries locate(Map<String, String> environment, String assetsProperty, Path home) {
-    Path directory = nonBlank(assetsProperty)
-        .or(() -> nonBlank(environment.get("KUBEBUILDER_ASSETS")))
-        .map(Path::of)
-        .orElseGet(() -> nonBlank(environment.get("WH_CACHE_DIR"))
-            .map(Path::of)
-            .orElseGet(() -> home.resolve(".cache").resolve("worker-health"))
-            .resolve("k8s")
-            .resolve(DEFAULT_KUBERNETES_VERSION));
+    Path directory = expectedDirectory(environment, assetsProperty, home);
     List<String> missing = REQUIRED.stream()
         .filter(name -> !Files.isExecutable(directory.resolve(name)))
         .toList();
@@ -60,6 +53,23 @@ public record ControlPlaneBinaries(Path directory) {
 
   public static ControlPlaneBinaries locate() {
     return locate(System.getenv(), System.getProperty(ASSETS_PROPERTY), Path.of(System.getProperty("user.home")));
+  }
+
+  /** The directory {@link #locate} looks in, whether or not the binaries are there. */
+  public static Path expectedDirectory(Map<String, String> environment, String assetsProperty, Path home) {
+    return nonBlank(assetsProperty)
+        .or(() -> nonBlank(environment.get("KUBEBUILDER_ASSETS")))
+        .map(Path::of)
+        .orElseGet(() -> nonBlank(environment.get("WH_CACHE_DIR"))
+            .map(Path::of)
+            .orElseGet(() -> home.resolve(".cache").resolve("worker-health"))
+            .resolve("k8s")
+            .resolve(DEFAULT_KUBERNETES_VERSION));
+  }
+
+  public static Path expectedDirectory() {
+    return expectedDirectory(System.getenv(), System.getProperty(ASSETS_PROPERTY),
+        Path.of(System.getProperty("user.home")));
   }
 
   private static Optional<String> nonBlank(String value) {

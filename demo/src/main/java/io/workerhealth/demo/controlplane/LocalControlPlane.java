@@ -1,4 +1,4 @@
-package io.workerhealth.e2e;
+package io.workerhealth.demo.controlplane;
 
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;

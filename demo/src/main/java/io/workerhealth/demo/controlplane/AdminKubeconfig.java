@@ -1,4 +1,4 @@
-package io.workerhealth.e2e;
+package io.workerhealth.demo.controlplane;
 
 import java.nio.file.Path;
 

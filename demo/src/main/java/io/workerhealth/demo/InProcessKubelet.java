@@ -1,0 +1,194 @@
+package io.workerhealth.demo;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.workerhealth.demo.view.Narration;
+import io.workerhealth.examples.SampleAppConfig;
+import io.workerhealth.examples.SampleWorkerApp;
+import io.workerhealth.sidecar.SidecarRunner;
+import io.workerhealth.sidecar.config.SidecarConfig;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the containers of the demo's pods in this JVM, as a kubelet would on a node: for each pod of the Deployment, the
+ * sample app on a free loopback port and a sidecar scraping it, configured as the example manifests configure them
+ * (POD_NAME, POD_NAMESPACE, POD_UID from the downward API; the pod's labels in a file like the downward-API volume).
+ * When a pod is gone (evicted, scaled down) its app and sidecar are stopped.
+ */
+final class InProcessKubelet implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(InProcessKubelet.class);
+
+  /** One pod's containers. */
+  record PodContainers(String uid, SampleWorkerApp app, SidecarRunner sidecar, Path labelsFile) {
+    void stop() {
+      sidecar.close(); // first, so that it does not report the app going away
+      app.close();
+      try {
+        Files.deleteIfExists(labelsFile);
+      } catch (IOException e) {
+        LOG.debug("could not delete {}: {}", labelsFile, e.toString());
+      }
+    }
+  }
+
+  private final KubernetesClient client;
+  private final String namespace;
+  private final Map<String, String> selector;
+  private final Duration scrapeInterval;
+  private final Path workDirectory;
+  private final Clock clock;
+  private final Narration narration;
+  private final Map<String, PodContainers> running = new TreeMap<>();
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+  private RepeatingTask loop;
+  private final ExecutorService stopping = Executors.newCachedThreadPool(r -> {
+    Thread t = new Thread(r, "in-process-kubelet-stop");
+    t.setDaemon(true);
+    return t;
+  });
+
+  InProcessKubelet(KubernetesClient client, String namespace, Map<String, String> selector, Duration scrapeInterval,
+                   Path workDirectory, Clock clock, Narration narration) {
+    this.client = client;
+    this.namespace = namespace;
+    this.selector = selector;
+    this.scrapeInterval = scrapeInterval;
+    this.workDirectory = workDirectory;
+    this.clock = clock;
+    this.narration = narration;
+  }
+
+  InProcessKubelet start() {
+    loop = RepeatingTask.start("in-process-kubelet", Duration.ofMillis(200), this::sync);
+    return this;
+  }
+
+  /** Starts the containers of new pods and stops those of pods that are gone. */
+  synchronized void sync() {
+    List<Pod> pods = client.pods().inNamespace(namespace).withLabels(selector).list().getItems().stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null).toList();
+    Map<String, String> uids = new TreeMap<>();
+    pods.forEach(p -> uids.put(p.getMetadata().getName(), p.getMetadata().getUid()));
+    for (String name : new ArrayList<>(running.keySet())) {
+      if (!running.get(name).uid().equals(uids.get(name))) {
+        PodContainers gone = running.remove(name);
+        narration.say("kubelet: pod " + name + " is gone; stopped its app and sidecar");
+        stopping.execute(gone::stop);
+      }
+    }
+    for (Pod pod : pods) {
+      if (!running.containsKey(pod.getMetadata().getName())) {
+        running.put(pod.getMetadata().getName(), startContainers(pod));
+      }
+    }
+  }
+
+  private PodContainers startContainers(Pod pod) {
+    String name = pod.getMetadata().getName();
+    SampleWorkerApp app = null;
+    try {
+      app = SampleWorkerApp.start(SampleAppConfig.defaults().withBindAddress("127.0.0.1").withPort(0), clock);
+      Path labels = workDirectory.resolve(name + ".labels");
+      StringBuilder text = new StringBuilder(); // the downward API's format: key="value" per line
+      new TreeMap<>(pod.getMetadata().getLabels()).forEach((k, v) -> text.append(k).append("=\"").append(v)
+          .append("\"\n"));
+      Files.writeString(labels, text);
+      SidecarConfig config = SidecarConfig.fromEnv(Map.of(
+          "WH_TARGET_URL", "http://127.0.0.1:" + app.port() + "/healthz",
+          "WH_FORMAT", "outpost",
+          "WH_INTERVAL", scrapeInterval.toMillis() + "ms",
+          "WH_TIMEOUT", Math.max(100, scrapeInterval.toMillis() * 4 / 5) + "ms",
+          "WH_HEARTBEAT", "10s",
+          "WH_METRICS_PORT", "0",
+          "POD_NAME", name,
+          "POD_NAMESPACE", namespace,
+          "POD_UID", pod.getMetadata().getUid(),
+          "WH_LABELS_FILE", labels.toString()));
+      SidecarRunner sidecar = new SidecarRunner(config, client, clock).start();
+      narration.say("kubelet: pod " + name + " started: app on 127.0.0.1:" + app.port() + ", sidecar scraping every "
+          + scrapeInterval.toMillis() + "ms");
+      return new PodContainers(pod.getMetadata().getUid(), app, sidecar, labels);
+    } catch (IOException e) {
+      if (app != null) {
+        app.close();
+      }
+      throw new UncheckedIOException("could not start the containers of pod " + name, e);
+    }
+  }
+
+  /** Names of the pods whose containers run, sorted. */
+  synchronized List<String> runningPods() {
+    return List.copyOf(running.keySet());
+  }
+
+  /** Pod name → the port its app listens on (loopback), sorted by pod. */
+  synchronized Map<String, Integer> appPorts() {
+    Map<String, Integer> ports = new TreeMap<>();
+    running.forEach((pod, containers) -> ports.put(pod, containers.app().port()));
+    return ports;
+  }
+
+  /** Calls one of the sample app's fault endpoints in a pod, e.g. {@code /faults/outage}; returns the URL called. */
+  String fault(String pod, String pathAndQuery) {
+    PodContainers containers;
+    synchronized (this) {
+      containers = running.get(pod);
+    }
+    if (containers == null) {
+      throw new IllegalStateException("pod " + pod + " does not run here");
+    }
+    URI url = URI.create("http://127.0.0.1:" + containers.app().port() + pathAndQuery);
+    try {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() >= 300) {
+        throw new IllegalStateException("POST " + pathAndQuery + " answered " + response.statusCode() + ": "
+            + response.body());
+      }
+      return url.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("POST " + pathAndQuery + " to pod " + pod, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    if (loop != null) {
+      loop.close();
+    }
+    List<PodContainers> all;
+    synchronized (this) {
+      all = new ArrayList<>(running.values());
+      running.clear();
+    }
+    all.forEach(c -> stopping.execute(c::stop));
+    stopping.shutdown();
+    try {
+      stopping.awaitTermination(15, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

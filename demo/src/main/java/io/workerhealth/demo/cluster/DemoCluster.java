@@ -1,0 +1,27 @@
+package io.workerhealth.demo.cluster;
+
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/** The Kubernetes API the demo runs against, and whatever plays the controllers a cluster would run. */
+public interface DemoCluster extends AutoCloseable {
+
+  /** One line for the user: what this API is and where it listens. */
+  String description();
+
+  /** A new client with full rights; the caller closes it. */
+  KubernetesClient newClient();
+
+  /** A kubeconfig kubectl can use, when there is a real API server to point it at. */
+  Optional<Path> kubeconfig();
+
+  /**
+   * Starts what keeps the Deployment's pods in place (the ReplicaSet controller and the garbage collector); on a
+   * real control plane kube-controller-manager does that already.
+   */
+  void startControllers(String namespace, String deployment);
+
+  @Override
+  void close();
+}

@@ -1,0 +1,39 @@
+package io.workerhealth.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The demo as scripts/demo.sh runs it, in mock mode: a broken loop (sidecar, operator, eviction) fails the build. */
+class DemoIT {
+
+  @Test
+  void everyScenarioHoldsOnTheMockApiServer() {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    int code = Demo.run(new String[] {"--mock"}, new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    String out = bytes.toString(StandardCharsets.UTF_8);
+    System.out.print(out);
+
+    assertThat(code).as(out).isZero();
+    assertThat(out)
+        .contains("Kubernetes API: the fabric8 mock API server (CRUD mode)")
+        // the tables kubectl would print, with the CRDs' printer columns
+        .containsPattern("NAME +PHASE +WORKERS +FAILING +LAST-SCRAPE +AGE")
+        .containsPattern("NAME +SELECTED +HEALTHY +FAILING +REMEDIATION-ALLOWED +LAST-REMEDIATION +AGE")
+        .containsPattern("shop-\\w+-\\w+ +Failed +3/4 +deliverymq-consumer")
+        .containsPattern("restart-consumers +3 +0 +3 +False")
+        // scenario 2: the failing pod is evicted and replaced
+        .containsPattern("ok: the operator evicts pod shop-\\w+-\\w+, and no other")
+        .containsPattern("event Normal +Restarted +workerhealthpolicy/restart-consumers: evicted pod shop-")
+        .containsPattern("event Normal +SuccessfulCreate")
+        // scenario 3: the outage holds remediation back, with the reason
+        .contains("ok: the policy suppresses remediation: RemediationAllowed=False, reason TooManyUnhealthy")
+        .containsPattern("event Warning +RemediationSuppressed +workerhealthpolicy/restart-consumers: 3 of 3 selected"
+            + " pods are failing")
+        .contains("ok: still the same pods: nobody was restarted for the outage")
+        .contains("=== All 3 scenarios held their expectations");
+  }
+}
