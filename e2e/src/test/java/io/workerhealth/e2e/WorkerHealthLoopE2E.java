@@ -28,6 +28,7 @@ import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
+import io.workerhealth.api.v1alpha1.EscalationStep;
 import io.workerhealth.api.v1alpha1.HealthPhase;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
@@ -193,6 +194,24 @@ class WorkerHealthLoopE2E {
     assertThatThrownBy(() -> createPolicy("bad-action", s -> s.getRules().get(0).setWhen(List.of())))
         .isInstanceOf(KubernetesClientException.class)
         .hasMessageContaining("spec.rules[0].when");
+    // ScaleTarget and escalation rules: the CEL rules of the generated CRD, enforced by the API server
+    assertThatThrownBy(() -> createPolicy("bad-scale", s -> s.getRules().get(0).setAction(RemediationAction.ScaleTarget)))
+        .isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("scale is required when action is ScaleTarget");
+    assertThatThrownBy(() -> createPolicy("bad-replicas", s -> {
+      s.getRules().get(0).setAction(RemediationAction.ScaleTarget);
+      s.getRules().get(0).setScale(new ScaleSpec(new ScaleTargetRef("apps/v1", "Deployment", "shop"), 5, 4));
+    })).isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("maxReplicas must be at least minHealthy");
+    assertThatThrownBy(() -> createPolicy("bad-escalation", s -> {
+      EscalationStep stop = new EscalationStep();
+      stop.setAction(RemediationAction.None);
+      EscalationStep restart = new EscalationStep();
+      restart.setAction(RemediationAction.RestartPod);
+      s.getRules().get(0).setEscalation(new ArrayList<>(List.of(stop, restart)));
+    })).isInstanceOf(KubernetesClientException.class)
+        .hasMessageContaining("set either action or escalation")
+        .hasMessageContaining("only the last escalation step may be None");
   }
 
   @Test

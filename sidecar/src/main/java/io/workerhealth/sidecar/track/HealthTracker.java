@@ -39,7 +39,9 @@ public final class HealthTracker {
 
   /** The status after {@code outcome}, given the previous one (null before the first report). */
   public WorkerHealthStatus next(WorkerHealthStatus previous, ScrapeOutcome outcome) {
-    String now = clock.instant().truncatedTo(ChronoUnit.SECONDS).toString();
+    // milliseconds, not whole seconds: rules measure 'for' from lastTransitionTime, and a time truncated to the
+    // second would let them act up to a second early
+    String now = clock.instant().truncatedTo(ChronoUnit.MILLIS).toString();
     Map<String, WorkerState> before = new LinkedHashMap<>();
     if (previous != null) {
       previous.getWorkers().forEach(w -> before.put(w.getName(), w));

@@ -87,6 +87,15 @@ class HealthTrackerTest {
   }
 
   @Test
+  void transitionTimesKeepMillisecondsSoThatRulesNeverActEarly() {
+    WorkerHealthStatus s1 = tracker.next(null, ok("healthy", w("a", Healthy)));
+    clock.advance(Duration.ofMillis(2_750_400));
+    WorkerHealthStatus s2 = tracker.next(s1, ok("failed", w("a", Failed)));
+    assertThat(s2.worker("a").orElseThrow().getLastTransitionTime()).isEqualTo("2026-01-01T10:45:50.400Z");
+    assertThat(Instant.parse(s2.getLastScrapeTime())).isEqualTo(clock.instant());
+  }
+
+  @Test
   void aWorkerThatDisappearsBecomesUnknownAndStaysListed() {
     WorkerHealthStatus s1 = tracker.next(null, ok("healthy", w("a", Healthy), w("b", Healthy)));
     clock.advance(Duration.ofSeconds(5));
