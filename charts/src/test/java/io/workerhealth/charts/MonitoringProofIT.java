@@ -132,6 +132,7 @@ class MonitoringProofIT {
     fleet.reconcileFailsOnce();
     fleet.scrapesTimeOut();
     fleet.workerFailsAndIsRemediated();
+    fleet.consumersFallShortAndTheTargetsScale();
     fleet.outageSuppressesRemediation();
     awaitData("workerhealth_remediations_suppressed_total{reason=\"TooManyUnhealthy\"} >= 2");
     awaitData("workerhealth_remediations_total{outcome=\"Succeeded\"} >= 1");
