@@ -162,8 +162,9 @@ final class ProofFleet implements AutoCloseable {
     client.resource(leftover).create();
     member("reports-0", REPORTS, STATEFUL_SET);
     create(POLICY, OUTPOST, restartRule(), new IntOrString(1)); // two pods failing at once is an outage
-    // as docs/policy.md advises for scaling rules: the outage hold, not maxUnhealthy, holds back in an outage
-    create(SCALE_POLICY, OUTPOST, scaleRule(), new IntOrString("100%"));
+    // default maxUnhealthy: when an outage ends, its settle period keeps the last pod to recover from looking like
+    // a shortfall of healthy consumers (the outage hold alone has none: with 100% the Deployment was scaled up then)
+    create(SCALE_POLICY, OUTPOST, scaleRule(), null);
     create(REPORTS_POLICY, REPORTS, reportsRule(), null);
     operator = new WorkerHealthOperator(client(OPERATOR_AGENT), new OperatorSettings(0, watchNamespaces, true,
         LEASE_NAME, leaseNamespace), Clock.systemUTC(), FAST).start();
@@ -453,21 +454,26 @@ final class ProofFleet implements AutoCloseable {
     }
   }
 
+  /** The replicas of every write to the Deployment's scale subresource, in order. */
+  List<Integer> deploymentScaleWrites() {
+    return List.copyOf(deployment.writes);
+  }
+
   private boolean verified(String policy, VerificationResult result) {
     return status(policy).getHistory().stream().anyMatch(r -> r.getAction() == RemediationAction.ScaleTarget
         && r.getVerification() == result);
   }
 
   /**
-   * The broker the Deployment's pods consume from goes down: every consumer fails, the restart policy holds back
-   * (too many unhealthy), the scale policy too (outage hold), then recovery.
+   * The broker the Deployment's pods consume from goes down: every consumer fails, both policies over them hold back
+   * (too many unhealthy), then recovery.
    */
   void outageSuppressesRemediation() {
     List<SampleWorkerApp> apps = List.of(members.get("outpost-a").app(), members.get("outpost-b").app());
     apps.forEach(a -> a.supervisor().outage());
     await().atMost(30, TimeUnit.SECONDS).until(() -> operatorMetric("workerhealth.remediations.suppressed",
         "policy", POLICY, "reason", "TooManyUnhealthy") >= 2 && operatorMetric("workerhealth.remediations.suppressed",
-        "policy", SCALE_POLICY, "reason", "OutageHold") >= 1);
+        "policy", SCALE_POLICY, "reason", "TooManyUnhealthy") >= 2);
     apps.forEach(a -> a.supervisor().recoverAll());
     await().atMost(30, TimeUnit.SECONDS).until(() -> healthy(POLICY, 2));
   }

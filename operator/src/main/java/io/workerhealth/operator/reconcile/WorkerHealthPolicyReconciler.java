@@ -361,6 +361,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     metrics.rules(ns, name, settings.rules().stream().collect(java.util.stream.Collectors.toMap(
         PolicySettings.Rule::name, r -> r.steps().stream().map(PolicySettings.Step::action)
             .collect(java.util.stream.Collectors.toSet()), (a, b) -> a)));
+    metrics.escalationSteps(ns, name, settings.rules().stream().filter(PolicySettings.Rule::escalating)
+        .collect(Collectors.toMap(PolicySettings.Rule::name, r -> r.steps().stream().skip(1)
+            .map(PolicySettings.Step::action).collect(Collectors.toSet()), (a, b) -> a)));
     if (!tryWriteStatus(client, policy, status)) {
       return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
     }
