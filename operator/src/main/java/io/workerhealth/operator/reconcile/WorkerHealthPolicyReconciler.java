@@ -352,7 +352,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     status.setHistory(trim(history));
     status.setRemediationsInFlight((int) status.getHistory().stream()
         .filter(r -> r.getOutcome() == RemediationOutcome.Pending
-            || r.getOutcome() == RemediationOutcome.Succeeded && pods.stream().anyMatch(p -> Objects.equals(p.podUid(), r.getPodUID())))
+            || r.getOutcome() == RemediationOutcome.Succeeded && r.getAction() == RemediationAction.RestartPod
+            && pods.stream().anyMatch(p -> Objects.equals(p.podUid(), r.getPodUID()))) // evicted, not gone yet
         .map(RemediationRecord::getPodUID).distinct().count());
     status.setTotalRemediations(total);
     status.getHistory().stream().filter(r -> r.getOutcome() == RemediationOutcome.Succeeded)
