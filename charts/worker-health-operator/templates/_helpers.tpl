@@ -58,9 +58,10 @@ requests the operator makes (WorkerHealths are only read through the informer's 
 - apiGroups: [""]
   resources: ["events"]
   verbs: ["create"]
-# ScaleTarget: replicas are read and set through the scale subresource only
+# ScaleTarget: replicas are read and set through the scale subresource only. No replicasets/scale: a ReplicaSet a
+# Deployment owns is set back by the Deployment (scale the Deployment); other kinds need a Role added by the user
 - apiGroups: ["apps"]
-  resources: ["deployments/scale", "statefulsets/scale", "replicasets/scale"]
+  resources: ["deployments/scale", "statefulsets/scale"]
   verbs: ["get", "update"]
 # ScaleTarget refuses targets an autoscaler drives
 - apiGroups: ["autoscaling"]

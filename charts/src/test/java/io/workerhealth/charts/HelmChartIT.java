@@ -175,6 +175,10 @@ class HelmChartIT {
         new String[] {"remediations by action and outcome", "by (action, outcome) (increase(workerhealth_remediations_total"},
         new String[] {"suppressed", "workerhealth_remediations_suppressed_total"},
         new String[] {"failure to action latency", "workerhealth_failure_to_action_seconds_bucket"},
+        new String[] {"remediation effectiveness",
+            "increase(workerhealth_remediation_verifications_total{namespace=~\"$namespace\", result=\"Recovered\"}"},
+        new String[] {"needing attention", "workerhealth_needs_attention"},
+        new String[] {"escalations", "workerhealth_escalations_total"},
         new String[] {"scrape errors", "workerhealth_sidecar_scrape_errors_total"},
         new String[] {"scrape latency", "workerhealth_sidecar_scrape_duration_seconds_bucket"},
         new String[] {"reconciliations", "operator_sdk_reconciliations_started_total"},
@@ -188,7 +192,8 @@ class HelmChartIT {
       });
     }
     assertThat(MonitoringProofIT.alerts(allOn).keySet()).containsExactlyInAnyOrder("WorkerFailed",
-        "WorkerRemediationSuppressed", "WorkerRestartRateHigh", "WorkerHealthReportStale", "WorkerHealthOperatorDown");
+        "WorkerRemediationSuppressed", "WorkerRestartRateHigh", "WorkerRemediationNotHelping",
+        "WorkerRemediationNeedsAttention", "WorkerHealthReportStale", "WorkerHealthOperatorDown");
   }
 
   @Test

@@ -37,8 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Dashboard and alert proof with a real Prometheus. The operator and three sidecars run ({@link ProofFleet}) through
- * an API error during a reconcile, scrape time-outs, a failed worker and its remediation, and an outage that
- * suppresses remediation, while Prometheus scrapes their /metrics every second, configured the way the chart's
+ * an API error during a reconcile, scrape time-outs, a failed worker and its remediation, consumers falling short and
+ * their Deployment and StatefulSet being scaled (one scale-up verified Recovered, one NotRecovered and escalated to a
+ * human), and an outage that suppresses remediation, while Prometheus scrapes their /metrics every second, configured the way the chart's
  * ServiceMonitor and PodMonitor (as rendered by helm) make prometheus-operator configure it, and evaluates the
  * chart's rendered rules. Then:
  * <ul>
@@ -74,6 +75,8 @@ class MonitoringProofIT {
           + "left of the threshold is queried",
       "WorkerHealthReportStale", "every sidecar scraped its app a moment ago: the report age left of the threshold "
           + "is queried",
+      "WorkerRemediationNotHelping", "one action did not help in the run (the StatefulSet's scale-up), the "
+          + "threshold is 3 in an hour: the NotRecovered count left of the threshold is queried",
       "WorkerHealthOperatorDown", "the operator is up: the up series inside absent() is queried; then the operator "
           + "is stopped and the alert's own expression must return data");
 
@@ -132,10 +135,15 @@ class MonitoringProofIT {
     fleet.reconcileFailsOnce();
     fleet.scrapesTimeOut();
     fleet.workerFailsAndIsRemediated();
+    fleet.consumersFallShortAndTheTargetsScale();
     fleet.outageSuppressesRemediation();
     awaitData("workerhealth_remediations_suppressed_total{reason=\"TooManyUnhealthy\"} >= 2");
     awaitData("workerhealth_remediations_total{outcome=\"Succeeded\"} >= 1");
     awaitData("workerhealth_reconcile_errors_total >= 1");
+    awaitData("workerhealth_remediation_verifications_total{result=\"Recovered\", action=\"ScaleTarget\"} >= 1");
+    awaitData("workerhealth_remediation_verifications_total{result=\"NotRecovered\", action=\"ScaleTarget\"} >= 1");
+    awaitData("workerhealth_escalations_total{action=\"None\"} >= 1");
+    awaitData("workerhealth_needs_attention >= 1");
 
     String exposed = get("http://127.0.0.1:" + fleet.operator().adminPort() + "/metrics");
     for (ProofFleet.Member m : fleet.members().values()) {
@@ -208,6 +216,9 @@ class MonitoringProofIT {
         .contains("workerhealth_sidecar_worker_status", "workerhealth_remediations_total");
 
     assertThat(problems).as("dashboard and alert problems").isEmpty();
+    // seconds after the outage ended: the pods recovering a moment apart did not look like too few healthy consumers
+    assertThat(fleet.deploymentScaleWrites()).as("the Deployment's replicas: scaled up once, then back down")
+        .containsExactly(3, 2);
 
     // Prometheus' own evaluation of the rules: no errors, and exactly the alerts true in the run are active
     await().atMost(15, TimeUnit.SECONDS).untilAsserted(() -> {

@@ -2,22 +2,33 @@ package io.workerhealth.charts;
 
 import static org.awaitility.Awaitility.await;
 
+import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
+import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRule;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SubjectRulesReviewStatusBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
+import io.fabric8.kubernetes.api.model.autoscaling.v1.ScaleBuilder;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import io.workerhealth.api.v1alpha1.EscalationStep;
 import io.workerhealth.api.v1alpha1.HealthPhase;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRule;
+import io.workerhealth.api.v1alpha1.ScaleSpec;
+import io.workerhealth.api.v1alpha1.ScaleTargetRef;
+import io.workerhealth.api.v1alpha1.Verification;
+import io.workerhealth.api.v1alpha1.VerificationResult;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicySpec;
@@ -29,7 +40,6 @@ import io.workerhealth.operator.WorkerHealthOperator;
 import io.workerhealth.operator.reconcile.WorkerHealthPolicyReconciler;
 import io.workerhealth.sidecar.SidecarRunner;
 import io.workerhealth.sidecar.config.SidecarConfig;
-import io.fabric8.kubernetes.api.model.IntOrString;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -41,14 +51,25 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * The project running for real, in this JVM, against the fabric8 mock API server in CRUD mode: the sample
- * multi-worker app on loopback as three "pods", a {@link SidecarRunner} next to each, and the operator with a
- * policy over two of them. The phases drive it through what a platform team watches: a worker failing and being
- * remediated (the eviction is answered by the mock and "restarts" the app), scrape errors, an API error during a
- * reconcile, and an outage that suppresses remediation.
+ * multi-worker app on loopback as "pods" (two of the Deployment {@value #DEPLOYMENT}, one of the StatefulSet
+ * {@value #STATEFULSET}), a {@link SidecarRunner} next to each, and the operator with three policies: {@value #POLICY}
+ * restarts pods, {@value #SCALE_POLICY} scales the Deployment when too few consumers are healthy, {@value
+ * #REPORTS_POLICY} scales the StatefulSet and then escalates to a human. The phases drive it through what a platform
+ * team watches: an API error during a reconcile, scrape errors, a worker failing and being remediated (the eviction
+ * is answered by the mock and "restarts" the app), consumers falling short and the targets being scaled (through the
+ * scale subresource, which this class serves: {@link ScaleSubresource}), one scale-up helping and one not, an
+ * escalation ending at "needs a human", and an outage that suppresses remediation.
  *
  * <p>Each component talks to the API server with its own User-Agent, so the requests the mock server records can be
  * attributed to the operator or the sidecars ({@link #requests()}).
@@ -58,15 +79,31 @@ final class ProofFleet implements AutoCloseable {
   static final String NS = "outpost";
   static final String POLICY = "restart";
   static final String RULE = "restart-consumer";
-  /** The worker the policy's rule restarts pods for. */
+  /** The worker the restart policy's rule restarts pods for. */
   static final String REMEDIATED_WORKER = "deliverymq-consumer";
-  /** Failed from the start in the pod no policy selects: it stays failed (a "failing worker now"). */
+  /** The policy whose ScaleTarget rule keeps enough healthy retry consumers in the Deployment. */
+  static final String SCALE_POLICY = "keep-consumers";
+  static final String SCALE_RULE = "keep-retry-consumers";
+  static final String SCALED_WORKER = "retrymq-consumer";
+  static final String DEPLOYMENT = "outpost";
+  /** The policy that scales the StatefulSet and then, as scaling does not help, asks for a human. */
+  static final String REPORTS_POLICY = "reports";
+  static final String REPORTS_RULE = "scale-then-ask";
+  static final String STATEFULSET = "reports";
+  /** Fails in reports-0 when the consumers fall short and stays failed (a "failing worker now"). */
   static final String LEFT_FAILED_WORKER = "logmq-consumer";
   static final String OPERATOR_AGENT = "worker-health-operator-proof";
   static final String SIDECAR_AGENT = "worker-health-sidecar-proof";
   static final String LEASE_NAME = "worker-health-operator";
   static final WorkerHealthPolicyReconciler.Timings FAST = new WorkerHealthPolicyReconciler.Timings(
       Duration.ofMillis(500), Duration.ofMillis(250), Duration.ofSeconds(2));
+  static final Map<String, String> OUTPOST = Map.of("app", "outpost");
+  static final Map<String, String> REPORTS = Map.of("app", "reports");
+  /** The Deployment's ReplicaSet, controller of its pods. */
+  static final OwnerReference REPLICA_SET = new OwnerReferenceBuilder().withApiVersion("apps/v1")
+      .withKind("ReplicaSet").withName(DEPLOYMENT + "-7d9f8c").withUid("rs-" + DEPLOYMENT).withController(true).build();
+  static final OwnerReference STATEFUL_SET = new OwnerReferenceBuilder().withApiVersion("apps/v1")
+      .withKind("StatefulSet").withName(STATEFULSET).withUid("sts-" + STATEFULSET).withController(true).build();
 
   /** One pod: the sample app and its sidecar. */
   record Member(String pod, Map<String, String> labels, SampleWorkerApp app, SidecarRunner sidecar) {}
@@ -75,7 +112,12 @@ final class ProofFleet implements AutoCloseable {
   private final KubernetesClient client;
   private final Map<String, Member> members = new LinkedHashMap<>();
   private final List<KubernetesClient> clients = new ArrayList<>();
+  /** Copies scale subresource writes to the stored workloads, off the mock server's event loop. */
+  private final ExecutorService storeWriter = Executors.newSingleThreadExecutor();
   private WorkerHealthOperator operator;
+  private ScaleSubresource deployment;
+  private ScaleSubresource statefulSet;
+  private Path dir;
 
   ProofFleet(KubernetesMockServer server, KubernetesClient client) {
     this.server = server;
@@ -83,11 +125,13 @@ final class ProofFleet implements AutoCloseable {
   }
 
   /**
-   * Registers the chart's CRDs, creates the pods, starts the apps and sidecars, the operator (leader election on,
-   * its Lease in {@code leaseNamespace}) and the policy, and waits until every pod reports healthy to the policy.
+   * Registers the chart's CRDs, creates the workloads and the pods, starts the apps and sidecars, the operator
+   * (leader election on, its Lease in {@code leaseNamespace}) and the policies, and waits until every pod reports
+   * healthy to the policies and both scale targets are found scalable.
    */
   ProofFleet start(Path chart, RenderedRbac operatorRbac, List<String> watchNamespaces, String leaseNamespace,
                    Path dir) throws IOException {
+    this.dir = dir;
     answerRulesReviews(operatorRbac);
     try (DirectoryStream<Path> crds = Files.newDirectoryStream(chart.resolve("crds"), "*.yml")) {
       for (Path crd : crds) {
@@ -96,8 +140,19 @@ final class ProofFleet implements AutoCloseable {
         }
       }
     }
-    member("outpost-a", Map.of("app", "outpost"), List.of(), dir);
-    member("outpost-b", Map.of("app", "outpost"), List.of(), dir);
+    client.apps().deployments().inNamespace(NS).resource(new DeploymentBuilder().withNewMetadata()
+        .withName(DEPLOYMENT).withNamespace(NS).endMetadata().withNewSpec().withReplicas(2)
+        .withNewSelector().withMatchLabels(OUTPOST).endSelector().withNewTemplate().withNewMetadata()
+        .withLabels(OUTPOST).endMetadata().endTemplate().endSpec().build()).create();
+    client.apps().statefulSets().inNamespace(NS).resource(new StatefulSetBuilder().withNewMetadata()
+        .withName(STATEFULSET).withNamespace(NS).endMetadata().withNewSpec().withReplicas(1)
+        .withServiceName(STATEFULSET).withNewSelector().withMatchLabels(REPORTS).endSelector().withNewTemplate()
+        .withNewMetadata().withLabels(REPORTS).endMetadata().endTemplate().endSpec().build()).create();
+    deployment = new ScaleSubresource("Deployment", "deployments", DEPLOYMENT, 2);
+    statefulSet = new ScaleSubresource("StatefulSet", "statefulsets", STATEFULSET, 1);
+
+    member("outpost-a", OUTPOST, REPLICA_SET);
+    member("outpost-b", OUTPOST, REPLICA_SET);
     // reports-0 stands for a StatefulSet pod recreated under its old name: the previous pod's WorkerHealth, with
     // labels since changed, is still there and the sidecar brings its labels up to date
     WorkerHealth leftover = new WorkerHealth();
@@ -105,15 +160,29 @@ final class ProofFleet implements AutoCloseable {
     leftover.getMetadata().setNamespace(NS);
     leftover.getMetadata().setLabels(Map.of("app", "reports", "version", "1"));
     client.resource(leftover).create();
-    member("reports-0", Map.of("app", "reports"), List.of(LEFT_FAILED_WORKER), dir);
-    policy();
+    member("reports-0", REPORTS, STATEFUL_SET);
+    create(POLICY, OUTPOST, restartRule(), new IntOrString(1)); // two pods failing at once is an outage
+    // default maxUnhealthy: when an outage ends, its settle period keeps the last pod to recover from looking like
+    // a shortfall of healthy consumers (the outage hold alone has none: with 100% the Deployment was scaled up then)
+    create(SCALE_POLICY, OUTPOST, scaleRule(), null);
+    create(REPORTS_POLICY, REPORTS, reportsRule(), null);
     operator = new WorkerHealthOperator(client(OPERATOR_AGENT), new OperatorSettings(0, watchNamespaces, true,
         LEASE_NAME, leaseNamespace), Clock.systemUTC(), FAST).start();
-    await().atMost(30, TimeUnit.SECONDS).until(() -> {
-      WorkerHealthPolicyStatus s = status();
-      return s != null && Integer.valueOf(2).equals(s.getSelectedPods()) && Integer.valueOf(2).equals(s.getHealthyPods());
-    });
+    await().atMost(30, TimeUnit.SECONDS).until(() -> healthy(POLICY, 2) && healthy(SCALE_POLICY, 2)
+        && healthy(REPORTS_POLICY, 1) && scalable(SCALE_POLICY) && scalable(REPORTS_POLICY));
     return this;
+  }
+
+  private boolean healthy(String policy, int pods) {
+    WorkerHealthPolicyStatus s = status(policy);
+    return s != null && Integer.valueOf(pods).equals(s.getSelectedPods())
+        && Integer.valueOf(pods).equals(s.getHealthyPods());
+  }
+
+  private boolean scalable(String policy) {
+    WorkerHealthPolicyStatus s = status(policy);
+    return s != null && s.getConditions().stream()
+        .anyMatch(c -> "ScalingAllowed".equals(c.getType()) && "True".equals(c.getStatus()));
   }
 
   /**
@@ -133,13 +202,69 @@ final class ProofFleet implements AutoCloseable {
     }).always();
   }
 
-  private void member(String pod, Map<String, String> labels, List<String> failed, Path dir) throws IOException {
+  /**
+   * A workload's scale subresource, which the CRUD mock does not serve: GET and PUT {@code .../scale} are answered
+   * from memory (the mock server's event loop must not call back into the mock server), and each write is then
+   * copied to the stored object's {@code spec.replicas}, so the workload shows what was set, as it would.
+   */
+  final class ScaleSubresource {
+    private final String kind;
+    private final String name;
+    private final AtomicInteger replicas;
+    private final AtomicLong resourceVersion = new AtomicLong(1);
+    /** The replicas of every write, in order. */
+    final List<Integer> writes = new CopyOnWriteArrayList<>();
+
+    ScaleSubresource(String kind, String plural, String name, int initial) {
+      this.kind = kind;
+      this.name = name;
+      this.replicas = new AtomicInteger(initial);
+      String path = "/apis/apps/v1/namespaces/" + NS + "/" + plural + "/" + name + "/scale";
+      server.expect().get().withPath(path).andReply(200, r -> scale()).always();
+      server.expect().put().withPath(path).andReply(200, r -> {
+        Scale asked = client.getKubernetesSerialization().unmarshal(r.getBody().readUtf8(), Scale.class);
+        int to = asked.getSpec().getReplicas();
+        replicas.set(to);
+        resourceVersion.incrementAndGet();
+        writes.add(to);
+        storeWriter.execute(() -> store(to));
+        return scale();
+      }).always();
+    }
+
+    private Scale scale() {
+      return new ScaleBuilder().withNewMetadata().withName(name).withNamespace(NS)
+          .withResourceVersion(String.valueOf(resourceVersion.get())).endMetadata()
+          .withNewSpec().withReplicas(replicas.get()).endSpec()
+          .withNewStatus().withReplicas(replicas.get()).endStatus().build();
+    }
+
+    private void store(int to) {
+      if (kind.equals("Deployment")) {
+        client.apps().deployments().inNamespace(NS).withName(name).edit(d -> {
+          d.getSpec().setReplicas(to);
+          return d;
+        });
+      } else {
+        client.apps().statefulSets().inNamespace(NS).withName(name).edit(s -> {
+          s.getSpec().setReplicas(to);
+          return s;
+        });
+      }
+    }
+
+    /** spec.replicas of the stored workload. */
+    Integer stored() {
+      return kind.equals("Deployment")
+          ? client.apps().deployments().inNamespace(NS).withName(name).get().getSpec().getReplicas()
+          : client.apps().statefulSets().inNamespace(NS).withName(name).get().getSpec().getReplicas();
+    }
+  }
+
+  private void member(String pod, Map<String, String> labels, OwnerReference owner) throws IOException {
     client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(pod).withNamespace(NS)
-        .withLabels(labels).withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1")
-            .withKind("ReplicaSet").withName(pod.substring(0, pod.lastIndexOf('-')) + "-7d9f8c").withUid("rs-" + pod)
-            .withController(true).build())
-        .endMetadata().build()).create();
-    SampleWorkerApp app = SampleWorkerApp.start(new SampleAppConfig("127.0.0.1", 0, failed, Duration.ZERO),
+        .withLabels(labels).withOwnerReferences(owner).endMetadata().build()).create();
+    SampleWorkerApp app = SampleWorkerApp.start(new SampleAppConfig("127.0.0.1", 0, List.of(), Duration.ZERO),
         Clock.systemUTC());
     StringBuilder downwardApiLabels = new StringBuilder();
     labels.forEach((k, v) -> downwardApiLabels.append(k).append("=\"").append(v).append("\"\n"));
@@ -153,6 +278,15 @@ final class ProofFleet implements AutoCloseable {
     members.put(pod, new Member(pod, labels, app, sidecar));
   }
 
+  /** The pod goes away with its app and sidecar, as when its workload is scaled down. */
+  private void removeMember(String pod) {
+    Member m = members.remove(pod);
+    m.sidecar().close();
+    m.app().close();
+    client.pods().inNamespace(NS).withName(pod).delete();
+    client.resources(WorkerHealth.class).inNamespace(NS).withName(pod).delete();
+  }
+
   private KubernetesClient client(String userAgent) {
     KubernetesClient c = new KubernetesClientBuilder()
         .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build()).build();
@@ -160,18 +294,54 @@ final class ProofFleet implements AutoCloseable {
     return c;
   }
 
-  private void policy() {
-    WorkerHealthPolicySpec spec = new WorkerHealthPolicySpec();
-    spec.setSelector(new LabelSelector(null, Map.of("app", "outpost")));
+  private static RemediationRule restartRule() {
     RemediationRule rule = new RemediationRule();
     rule.setName(RULE);
     rule.setWorkers(List.of(REMEDIATED_WORKER));
     rule.setFor("1s");
     rule.setAction(RemediationAction.RestartPod);
+    return rule;
+  }
+
+  /**
+   * Fewer than two healthy retry consumers: one more replica, at most three; back down once two have been healthy for
+   * 2s. The window to verify a scale-up is long: only a scale-up that does not help waits for its end.
+   */
+  private static RemediationRule scaleRule() {
+    ScaleSpec scale = new ScaleSpec(new ScaleTargetRef("apps/v1", "Deployment", DEPLOYMENT), 2, 3);
+    scale.setStabilizationWindow("2s");
+    RemediationRule rule = new RemediationRule();
+    rule.setName(SCALE_RULE);
+    rule.setWorkers(List.of(SCALED_WORKER));
+    rule.setFor("1s");
+    rule.setAction(RemediationAction.ScaleTarget);
+    rule.setScale(scale);
+    rule.setVerification(new Verification("15s", 3));
+    return rule;
+  }
+
+  /** Scale the StatefulSet once; if the worker still fails, stop and ask a human. A scale-up is verified over 3s. */
+  private static RemediationRule reportsRule() {
+    EscalationStep scaleUp = new EscalationStep(RemediationAction.ScaleTarget, 1, "30m");
+    scaleUp.setScale(new ScaleSpec(new ScaleTargetRef("apps/v1", "StatefulSet", STATEFULSET), 1, 2));
+    RemediationRule rule = new RemediationRule();
+    rule.setName(REPORTS_RULE);
+    rule.setWorkers(List.of(LEFT_FAILED_WORKER));
+    rule.setFor("1s");
+    rule.setEscalation(new ArrayList<>(List.of(scaleUp, new EscalationStep(RemediationAction.None, 1, "30m"))));
+    rule.setVerification(new Verification("3s", 3));
+    return rule;
+  }
+
+  private void create(String name, Map<String, String> selector, RemediationRule rule, IntOrString maxUnhealthy) {
+    WorkerHealthPolicySpec spec = new WorkerHealthPolicySpec();
+    spec.setSelector(new LabelSelector(null, selector));
     spec.setRules(new ArrayList<>(List.of(rule)));
-    spec.setMaxUnhealthy(new IntOrString(1)); // two pods failing at once is an outage
+    if (maxUnhealthy != null) {
+      spec.setMaxUnhealthy(maxUnhealthy);
+    }
     WorkerHealthPolicy p = new WorkerHealthPolicy();
-    p.getMetadata().setName(POLICY);
+    p.getMetadata().setName(name);
     p.getMetadata().setNamespace(NS);
     p.setSpec(spec);
     client.resource(p).create();
@@ -186,7 +356,11 @@ final class ProofFleet implements AutoCloseable {
   }
 
   WorkerHealthPolicyStatus status() {
-    WorkerHealthPolicy p = client.resources(WorkerHealthPolicy.class).inNamespace(NS).withName(POLICY).get();
+    return status(POLICY);
+  }
+
+  WorkerHealthPolicyStatus status(String policy) {
+    WorkerHealthPolicy p = client.resources(WorkerHealthPolicy.class).inNamespace(NS).withName(policy).get();
     return p == null ? null : p.getStatus();
   }
 
@@ -201,15 +375,19 @@ final class ProofFleet implements AutoCloseable {
   }
 
   /**
-   * The API server refuses the policy's next status write once (422: a 5xx would be retried by the client itself):
-   * the reconcile fails, is counted as an error and retried.
+   * The API server refuses the restart policy's fresh read once (403, as while a RoleBinding is being replaced; a
+   * 5xx would be retried by the client itself, and refused status writes are retried by the next reconcile without
+   * failing it): the reconcile fails, is counted as an error and retried.
    */
   void reconcileFailsOnce() {
-    server.expect().patch().withPath("/apis/workerhealth.io/v1alpha1/namespaces/" + NS + "/workerhealthpolicies/"
-        + POLICY + "/status").andReturn(422, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-        + "\"reason\":\"Invalid\",\"message\":\"WorkerHealthPolicy.workerhealth.io \\\"" + POLICY
-        + "\\\" is invalid: status.history: Too many items\",\"code\":422}").once();
-    await().atMost(30, TimeUnit.SECONDS).until(() -> operatorMetric("workerhealth.reconcile.errors") >= 1);
+    server.expect().get().withPath("/apis/workerhealth.io/v1alpha1/namespaces/" + NS + "/workerhealthpolicies/"
+        + POLICY).andReturn(403, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+        + "\"reason\":\"Forbidden\",\"message\":\"workerhealthpolicies.workerhealth.io \\\"" + POLICY
+        + "\\\" is forbidden: User \\\"system:serviceaccount:ops:who-worker-health-operator\\\" cannot get resource"
+        + " \\\"workerhealthpolicies\\\" in API group \\\"workerhealth.io\\\" in the namespace \\\"" + NS + "\\\"\","
+        + "\"code\":403}").once();
+    await().atMost(30, TimeUnit.SECONDS).until(() -> operatorMetric("workerhealth.reconcile.errors",
+        "policy", POLICY) >= 1);
   }
 
   /** outpost-a's /healthz hangs longer than the sidecar's timeout for a while, then answers again. */
@@ -219,8 +397,7 @@ final class ProofFleet implements AutoCloseable {
     await().atMost(30, TimeUnit.SECONDS).until(() -> a.sidecar().metrics().registry()
         .find("workerhealth.sidecar.scrape.errors").counters().stream().mapToDouble(c -> c.count()).sum() >= 3);
     a.app().supervisor().hangHealthz(Duration.ZERO);
-    await().atMost(30, TimeUnit.SECONDS).until(() -> phase("outpost-a") == HealthPhase.Healthy
-        && Integer.valueOf(2).equals(status().getHealthyPods()));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> phase("outpost-a") == HealthPhase.Healthy && healthy(POLICY, 2));
   }
 
   /**
@@ -236,18 +413,69 @@ final class ProofFleet implements AutoCloseable {
     b.supervisor().fail(REMEDIATED_WORKER);
     await().atMost(30, TimeUnit.SECONDS).until(() -> status().getHistory().stream()
         .anyMatch(r -> r.getOutcome() == RemediationOutcome.Succeeded && "outpost-b".equals(r.getPod())));
-    await().atMost(30, TimeUnit.SECONDS).until(() -> phase("outpost-b") == HealthPhase.Healthy
-        && Integer.valueOf(2).equals(status().getHealthyPods()));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> phase("outpost-b") == HealthPhase.Healthy && healthy(POLICY, 2));
   }
 
-  /** The broker both selected apps consume from goes down: every consumer fails, the policy holds back, then recovery. */
+  /**
+   * Consumers fall short in both workloads. In the Deployment, outpost-b's retry consumer fails: one of the two
+   * healthy ones {@value #SCALE_POLICY} wants, so it scales the Deployment from 2 to 3; the new pod (outpost-c) comes
+   * up healthy, the scale-up is verified Recovered, outpost-b's consumer recovers, and after the stabilization window
+   * the Deployment is stepped back down to 2 and loses outpost-c. In the StatefulSet, reports-0's log consumer fails
+   * for good: {@value #REPORTS_POLICY} scales it from 1 to 2, its escalation moves on to its final None step at once
+   * (one attempt allowed, the worker still failing) and asks for a human, and with no second healthy pod within the
+   * 3s window the scale-up is verified NotRecovered.
+   */
+  void consumersFallShortAndTheTargetsScale() throws IOException {
+    members.get("outpost-b").app().supervisor().fail(SCALED_WORKER);
+    members.get("reports-0").app().supervisor().fail(LEFT_FAILED_WORKER);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> deployment.writes.equals(List.of(3)));
+    member("outpost-c", OUTPOST, REPLICA_SET);
+    awaitStatus(SCALE_POLICY, "the scale-up verified Recovered",
+        s -> verified(SCALE_POLICY, VerificationResult.Recovered));
+    members.get("outpost-b").app().supervisor().recover(SCALED_WORKER);
+    await().atMost(30, TimeUnit.SECONDS).until(() -> deployment.writes.equals(List.of(3, 2)));
+    removeMember("outpost-c");
+
+    awaitStatus(REPORTS_POLICY, "the StatefulSet scaled once, the scale-up verified NotRecovered, NeedsAttention",
+        s -> statefulSet.writes.equals(List.of(2)) && verified(REPORTS_POLICY, VerificationResult.NotRecovered)
+            && s.getConditions().stream()
+            .anyMatch(c -> "NeedsAttention".equals(c.getType()) && "True".equals(c.getStatus())));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> healthy(POLICY, 2) && healthy(SCALE_POLICY, 2)
+        && Integer.valueOf(2).equals(deployment.stored()) && Integer.valueOf(2).equals(statefulSet.stored()));
+  }
+
+  /** Waits until the policy's status satisfies {@code condition}; a time-out shows the status. */
+  private void awaitStatus(String policy, String what, Predicate<WorkerHealthPolicyStatus> condition) {
+    try {
+      await().atMost(30, TimeUnit.SECONDS).until(() -> status(policy) != null && condition.test(status(policy)));
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError("policy " + policy + ": not " + what + " within 30s; its status:\n"
+          + client.getKubernetesSerialization().asYaml(status(policy)), e);
+    }
+  }
+
+  /** The replicas of every write to the Deployment's scale subresource, in order. */
+  List<Integer> deploymentScaleWrites() {
+    return List.copyOf(deployment.writes);
+  }
+
+  private boolean verified(String policy, VerificationResult result) {
+    return status(policy).getHistory().stream().anyMatch(r -> r.getAction() == RemediationAction.ScaleTarget
+        && r.getVerification() == result);
+  }
+
+  /**
+   * The broker the Deployment's pods consume from goes down: every consumer fails, both policies over them hold back
+   * (too many unhealthy), then recovery.
+   */
   void outageSuppressesRemediation() {
     List<SampleWorkerApp> apps = List.of(members.get("outpost-a").app(), members.get("outpost-b").app());
     apps.forEach(a -> a.supervisor().outage());
     await().atMost(30, TimeUnit.SECONDS).until(() -> operatorMetric("workerhealth.remediations.suppressed",
-        "reason", "TooManyUnhealthy") >= 2);
+        "policy", POLICY, "reason", "TooManyUnhealthy") >= 2 && operatorMetric("workerhealth.remediations.suppressed",
+        "policy", SCALE_POLICY, "reason", "TooManyUnhealthy") >= 2);
     apps.forEach(a -> a.supervisor().recoverAll());
-    await().atMost(30, TimeUnit.SECONDS).until(() -> Integer.valueOf(2).equals(status().getHealthyPods()));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> healthy(POLICY, 2));
   }
 
   /** Every request the mock server received so far (and not yet taken), in order. */
@@ -275,6 +503,7 @@ final class ProofFleet implements AutoCloseable {
       m.sidecar().close();
       m.app().close();
     }
+    storeWriter.shutdownNow();
     clients.forEach(KubernetesClient::close);
   }
 }

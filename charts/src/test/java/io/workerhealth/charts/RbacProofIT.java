@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * RBAC proof: the operator and the sidecars run through a failure and a remediation against the mock API server,
+ * RBAC proof: the operator and the sidecars run through a failure and a remediation, and consumers falling short
+ * and their Deployment and StatefulSet being scaled, against the mock API server,
  * which records every request. Each request, read as RBAC attributes ({@link ApiAccess}), must be allowed by what
  * the chart as rendered by real helm grants the component's ServiceAccount ({@link RenderedRbac}); and each verb on
  * each resource the chart grants must have been needed by at least one request. Run for the cluster-wide install
@@ -87,6 +88,7 @@ class RbacProofIT {
 
     fleet = new ProofFleet(server, client).start(HelmChartIT.CHART, operatorRbac, watchNamespaces, RELEASE_NAMESPACE, dir);
     fleet.workerFailsAndIsRemediated();
+    fleet.consumersFallShortAndTheTargetsScale();
     fleet.close();
 
     List<ApiAccess> operatorCalls = new ArrayList<>();
@@ -102,7 +104,9 @@ class RbacProofIT {
     }
     assertThat(operatorCalls).as("requests recorded from the operator")
         .anySatisfy(a -> assertThat(a.resource()).isEqualTo("pods/eviction"))
-        .anySatisfy(a -> assertThat(a.resource()).isEqualTo("leases"));
+        .anySatisfy(a -> assertThat(a.resource()).isEqualTo("leases"))
+        .anySatisfy(a -> assertThat(a.toString()).startsWith("update apps/deployments/scale"))
+        .anySatisfy(a -> assertThat(a.toString()).startsWith("update apps/statefulsets/scale"));
     assertThat(sidecarCalls).as("requests recorded from the sidecars")
         .anySatisfy(a -> assertThat(a.resource()).isEqualTo("workerhealths/status"));
 

@@ -119,10 +119,22 @@ public final class OperatorMetrics {
 
   /** A rule moving to its next escalation step; {@code action} is the step's action. */
   public void escalation(String namespace, String policy, String rule, RemediationAction action) {
-    Counter.builder("workerhealth.escalations")
+    escalations(namespace, policy, rule, action).increment();
+  }
+
+  /**
+   * Registers, at zero, the escalation counters of every escalating rule's later steps (by the step's action), for
+   * the same reason as {@link #rules}: the first escalation to a step would otherwise not show in increase().
+   */
+  public void escalationSteps(String namespace, String policy, Map<String, Set<RemediationAction>> laterStepsByRule) {
+    laterStepsByRule.forEach((rule, actions) -> actions.forEach(a -> escalations(namespace, policy, rule, a)));
+  }
+
+  private Counter escalations(String namespace, String policy, String rule, RemediationAction action) {
+    return Counter.builder("workerhealth.escalations")
         .description("Escalations of a rule to its next step, by the step's action")
         .tags("namespace", namespace, "policy", policy, "rule", rule, "action", action.name())
-        .register(registry).increment();
+        .register(registry);
   }
 
   /** Workers a policy stopped acting for and that need a human (final None step reached, or actions not helping). */

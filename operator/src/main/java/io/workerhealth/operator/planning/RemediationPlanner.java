@@ -195,7 +195,7 @@ public final class RemediationPlanner {
             .add(new ScaleRequest(pod, match, resolved.index()));
         continue;
       }
-      if ((action == RemediationAction.None || dryRun) && alreadyDecided(past, pod, match)) {
+      if ((action == RemediationAction.None || dryRun) && alreadyDecided(past, pod, match, action, stepIndex)) {
         skips.add(skip(pod, match, SkipReason.AlreadyDecided,
             "already recorded for this failure (since " + match.since() + ")"));
         continue;
@@ -330,7 +330,8 @@ public final class RemediationPlanner {
         reason = SkipReason.RateLimited;
         skipMsg = rateUsed + " remediations within the last " + policy.rateLimitPer().toSeconds() + "s, the limit is "
             + policy.rateLimitMax();
-      } else if (policy.dryRun() && alreadyDecided(past, first.pod(), first.match())) {
+      } else if (policy.dryRun() && alreadyDecided(past, first.pod(), first.match(), RemediationAction.ScaleTarget,
+          rule.escalating() ? first.stepIndex() : null)) {
         reason = SkipReason.AlreadyDecided;
         skipMsg = "already recorded for this failure (since " + first.match().since() + ")";
       }
@@ -697,8 +698,15 @@ public final class RemediationPlanner {
     return last.minusSeconds((long) failures * (intervalSeconds == null ? 0 : intervalSeconds));
   }
 
-  private static boolean alreadyDecided(List<RemediationRecord> past, PodHealth pod, Match match) {
-    return past.stream().anyMatch(r -> Objects.equals(r.getPodUID(), pod.podUid())
+  /**
+   * The same decision (action and escalation step) is already recorded for this failure of the worker on this pod.
+   * Another step's record does not count: a ScaleTarget step leaves the pod and its failure as they were, and the
+   * None step after it must still be recorded.
+   */
+  private static boolean alreadyDecided(List<RemediationRecord> past, PodHealth pod, Match match,
+                                        RemediationAction action, Integer step) {
+    return past.stream().anyMatch(r -> r.getAction() == action && Objects.equals(r.getStep(), step)
+        && Objects.equals(r.getPodUID(), pod.podUid())
         && Objects.equals(r.getWorker(), match.worker()) && Objects.equals(r.getRule(), match.rule().name())
         && Objects.equals(parse(r.getFailingSince()), match.since()));
   }

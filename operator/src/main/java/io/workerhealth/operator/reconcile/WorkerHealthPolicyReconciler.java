@@ -352,7 +352,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     status.setHistory(trim(history));
     status.setRemediationsInFlight((int) status.getHistory().stream()
         .filter(r -> r.getOutcome() == RemediationOutcome.Pending
-            || r.getOutcome() == RemediationOutcome.Succeeded && pods.stream().anyMatch(p -> Objects.equals(p.podUid(), r.getPodUID())))
+            || r.getOutcome() == RemediationOutcome.Succeeded && r.getAction() == RemediationAction.RestartPod
+            && pods.stream().anyMatch(p -> Objects.equals(p.podUid(), r.getPodUID()))) // evicted, not gone yet
         .map(RemediationRecord::getPodUID).distinct().count());
     status.setTotalRemediations(total);
     status.getHistory().stream().filter(r -> r.getOutcome() == RemediationOutcome.Succeeded)
@@ -361,6 +362,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     metrics.rules(ns, name, settings.rules().stream().collect(java.util.stream.Collectors.toMap(
         PolicySettings.Rule::name, r -> r.steps().stream().map(PolicySettings.Step::action)
             .collect(java.util.stream.Collectors.toSet()), (a, b) -> a)));
+    metrics.escalationSteps(ns, name, settings.rules().stream().filter(PolicySettings.Rule::escalating)
+        .collect(Collectors.toMap(PolicySettings.Rule::name, r -> r.steps().stream().skip(1)
+            .map(PolicySettings.Step::action).collect(Collectors.toSet()), (a, b) -> a)));
     if (!tryWriteStatus(client, policy, status)) {
       return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
     }

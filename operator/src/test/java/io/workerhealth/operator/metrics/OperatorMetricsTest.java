@@ -55,4 +55,18 @@ class OperatorMetricsTest {
     metrics.forget("outpost", "restart");
     assertThat(metrics.registry().scrape()).doesNotContain("policy=\"restart\"");
   }
+
+  @Test
+  void eachEscalatingRulesLaterStepsStartAtZero() {
+    OperatorMetrics metrics = new OperatorMetrics();
+    metrics.escalationSteps("outpost", "reports", java.util.Map.of("scale-then-ask",
+        java.util.Set.of(RemediationAction.None)));
+    assertThat(metrics.registry().scrape()).contains("workerhealth_escalations_total{action=\"None\","
+        + "namespace=\"outpost\",policy=\"reports\",rule=\"scale-then-ask\"} 0.0");
+    metrics.escalation("outpost", "reports", "scale-then-ask", RemediationAction.None);
+    assertThat(metrics.registry().scrape()).contains("workerhealth_escalations_total{action=\"None\","
+        + "namespace=\"outpost\",policy=\"reports\",rule=\"scale-then-ask\"} 1.0");
+    metrics.forget("outpost", "reports");
+    assertThat(metrics.registry().scrape()).doesNotContain("policy=\"reports\"");
+  }
 }

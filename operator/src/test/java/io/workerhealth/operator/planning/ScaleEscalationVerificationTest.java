@@ -327,6 +327,25 @@ class ScaleEscalationVerificationTest {
   }
 
   @Test
+  void aScaleUpForTheSameFailureStillLetsTheFinalNoneStepAskForAHuman() {
+    // scaling leaves the failing pod and its failure as they were: the scale record is for this very failure
+    PodHealth b = failing("app-b", Duration.ofMinutes(2));
+    RemediationRecord scaled = record("escalate", RemediationAction.ScaleTarget, 1, Duration.ofMinutes(1),
+        RemediationOutcome.Succeeded);
+    scaled.setPod(b.pod());
+    scaled.setPodUID(b.podUid());
+    scaled.setFailingSince(NOW.minus(Duration.ofMinutes(2)).toString());
+    List<RemediationRecord> history = new ArrayList<>(List.of(scaled,
+        record("escalate", RemediationAction.RestartPod, 0, Duration.ofMinutes(8), RemediationOutcome.Succeeded),
+        record("escalate", RemediationAction.RestartPod, 0, Duration.ofMinutes(12), RemediationOutcome.Succeeded)));
+    List<PodHealth> pods = List.of(healthy("app-a"), b, healthy("app-c"));
+    Plan plan = plan(escalating(null), pods, history, List.of(), List.of(), 4);
+    assertThat(plan.actions()).extracting(Plan.Decision::action, Plan.Decision::step)
+        .containsExactly(tuple(RemediationAction.None, 2));
+    assertThat(plan.attention()).extracting(Plan.Attention::reason).containsExactly(SkipReason.Escalated);
+  }
+
+  @Test
   void anActionThatHelpedEndsTheEscalation() {
     RemediationRecord helped = record("escalate", RemediationAction.ScaleTarget, 1, Duration.ofMinutes(3),
         RemediationOutcome.Succeeded);

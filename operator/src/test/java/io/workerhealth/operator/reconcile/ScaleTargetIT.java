@@ -182,6 +182,9 @@ class ScaleTargetIT {
         .contains("WorkerHealthPolicy", "Deployment");
     var allowed = Conditions.get(status("scale").getConditions(), "ScalingAllowed");
     assertThat(allowed.getStatus()).isEqualTo("True");
+    // scaling leaves the failing pod in place: nothing is in flight (only an evicted pod counts until it is gone)
+    await().atMost(10, TimeUnit.SECONDS)
+        .until(() -> Integer.valueOf(0).equals(status("scale").getRemediationsInFlight()));
 
     // nobody became healthy within the 1s verification window: NotRecovered, in status and metric
     await().atMost(20, TimeUnit.SECONDS).until(() -> status("scale").getHistory().stream()
