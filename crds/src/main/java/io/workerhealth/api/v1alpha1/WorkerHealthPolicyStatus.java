@@ -58,6 +58,10 @@ public class WorkerHealthPolicyStatus {
       + "conditions must hold for their rule's 'for' after it, so pods still recovering from an outage are left alone.")
   private String suppressionEndedTime;
 
+  @JsonPropertyDescription("When every selected pod was last seen failing the same worker a ScaleTarget rule watches "
+      + "(RFC 3339): scale-ups wait the rule's 'for' after it, so pods recovering from an outage are not scaled for.")
+  private String lastOutageTime;
+
   @JsonPropertyDescription("Remediations carried out since the policy was created.")
   private Long totalRemediations;
 
@@ -158,6 +162,14 @@ public class WorkerHealthPolicyStatus {
 
   public void setSuppressionEndedTime(String suppressionEndedTime) {
     this.suppressionEndedTime = suppressionEndedTime;
+  }
+
+  public String getLastOutageTime() {
+    return lastOutageTime;
+  }
+
+  public void setLastOutageTime(String lastOutageTime) {
+    this.lastOutageTime = lastOutageTime;
   }
 
   public Long getTotalRemediations() {

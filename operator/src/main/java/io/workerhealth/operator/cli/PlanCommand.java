@@ -117,7 +117,9 @@ public final class PlanCommand implements Callable<Integer> {
     Plan plan = new RemediationPlanner().plan(settings, new PlanInputs(pods,
         status == null ? List.of() : status.getHistory(), settleSince,
         status == null ? List.of() : status.getEffectiveness(), status == null ? List.of() : status.getScaleTargets(),
-        targets), at);
+        targets, RemediationPlanner.outage(settings, pods, at) ? at
+            : status == null || status.getLastOutageTime() == null ? null : Instant.parse(status.getLastOutageTime())),
+        at);
     out.println(render(plan));
     out.flush();
     return 0;

@@ -16,10 +16,19 @@ import java.util.Map;
  * @param effectiveness the verification results so far (status.effectiveness)
  * @param scaleTargets  the scale targets the operator scaled and has not brought back (status.scaleTargets)
  * @param targets       the scale targets the rules name, as observed, by {@code Kind/name}
+ * @param outageSeen    when every selected pod was last seen failing the same worker a ScaleTarget rule watches
+ *                      (status.lastOutageTime), or null: scale-ups wait the rule's 'for' after it, so that pods
+ *                      recovering from an outage a moment apart do not look like too few healthy instances
  */
 public record PlanInputs(List<PodHealth> pods, List<RemediationRecord> history, Instant settleSince,
                          List<ActionEffectiveness> effectiveness, List<ScaleTargetState> scaleTargets,
-                         Map<String, ScaleTargetObservation> targets) {
+                         Map<String, ScaleTargetObservation> targets, Instant outageSeen) {
+
+  public PlanInputs(List<PodHealth> pods, List<RemediationRecord> history, Instant settleSince,
+                    List<ActionEffectiveness> effectiveness, List<ScaleTargetState> scaleTargets,
+                    Map<String, ScaleTargetObservation> targets) {
+    this(pods, history, settleSince, effectiveness, scaleTargets, targets, null);
+  }
 
   public PlanInputs {
     pods = pods == null ? List.of() : pods;

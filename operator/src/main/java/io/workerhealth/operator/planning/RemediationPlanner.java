@@ -249,7 +249,8 @@ public final class RemediationPlanner {
         continue;
       }
       Plan.Decision d = planScale(policy, rule, pods, scaleRequests.getOrDefault(rule.name(), List.of()),
-          in.targets().get(rule.scale().target()), states, past, rateUsed, skips, problems, notes, now);
+          in.targets().get(rule.scale().target()), states, past, rateUsed, skips, problems, notes, in.outageSeen(),
+          now);
       if (d != null) {
         actions.add(d);
         rateUsed += d.scaleUp() ? 1 : 0;
@@ -277,7 +278,7 @@ public final class RemediationPlanner {
                                   List<ScaleRequest> requests, ScaleTargetObservation target,
                                   Map<String, ScaleTargetState> states, List<RemediationRecord> past, long rateUsed,
                                   List<Plan.Skip> skips, List<Plan.TargetProblem> problems, List<String> notes,
-                                  Instant now) {
+                                  Instant outageSeen, Instant now) {
     PolicySettings.Scale scale = rule.scale();
     String key = scale.target();
     ScaleRequest first = requests.isEmpty() ? null : requests.get(0);
@@ -318,6 +319,10 @@ public final class RemediationPlanner {
         skipMsg = "every selected pod (" + pods.size() + ") fails " + (outageWorker.equals("*")
             ? "its health endpoint" : "worker " + outageWorker) + ": likely a shared dependency; more replicas would "
             + "fail too, not scaling " + key;
+      } else if (outageSeen != null && outageSeen.plus(rule.forDuration()).isAfter(now)) {
+        reason = SkipReason.OutageHold;
+        skipMsg = "every selected pod failed the same worker until " + outageSeen + ": pods recovering from it are "
+            + "left 'for' (" + rule.forDuration().toSeconds() + "s) to report healthy before " + key + " is scaled";
       } else if (current >= scale.maxReplicas()) {
         reason = SkipReason.AtMaxReplicas;
         skipMsg = key + " has " + current + " replicas, maxReplicas is " + scale.maxReplicas() + "; " + healthyCount
@@ -419,6 +424,11 @@ public final class RemediationPlanner {
    * The worker (or '*' for the health endpoint) every selected pod fails in a state the rule acts on, when there are
    * at least two selected pods and all of them are fresh: the signature of a shared dependency being down. Else null.
    */
+  /** Whether every selected pod fails the same worker some ScaleTarget rule watches: an outage, scaling holds. */
+  public static boolean outage(PolicySettings policy, List<PodHealth> pods, Instant now) {
+    return policy.rules().stream().anyMatch(r -> r.scale() != null && sharedFailure(r, pods, policy, now) != null);
+  }
+
   static String sharedFailure(PolicySettings.Rule rule, List<PodHealth> pods, PolicySettings policy, Instant now) {
     if (pods.size() < 2) {
       return null;

@@ -193,8 +193,14 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
         && SkipReason.TooManyUnhealthy.name().equals(allowedBefore.getReason());
     Instant settleSince = wasSuppressed ? now
         : status.getSuppressionEndedTime() == null ? null : Instant.parse(status.getSuppressionEndedTime());
+    boolean outage = RemediationPlanner.outage(settings, pods, now);
+    Instant outageSeen = outage ? now
+        : status.getLastOutageTime() == null ? null : Instant.parse(status.getLastOutageTime());
     Plan plan = planner.plan(settings, new PlanInputs(pods, history, settleSince, status.getEffectiveness(),
-        status.getScaleTargets(), targets), now);
+        status.getScaleTargets(), targets, outageSeen), now);
+    if (outage) {
+      status.setLastOutageTime(nowText);
+    }
     if (wasSuppressed && plan.remediationAllowed()) {
       status.setSuppressionEndedTime(nowText);
     }

@@ -235,6 +235,27 @@ class ScaleEscalationVerificationTest {
   }
 
   @Test
+  void afterAnOutageRecoveringPodsGetTheRulesForBeforeAScaleUp() {
+    // the outage ended a moment ago; one pod still reports the worker failed (since before the outage ended)
+    PolicySettings p = scalePolicy(3, 6);
+    Map<String, ScaleTargetObservation> target = Map.of(TARGET, ScaleTargetObservation.of(TARGET, 3));
+    Plan settling = planner.plan(p, new PlanInputs(oneOfThreeFailing(), List.of(), null, List.of(), List.of(), target,
+        NOW.minusSeconds(5)), NOW);
+    assertThat(settling.actions()).isEmpty();
+    assertThat(settling.skipped()).singleElement().satisfies(s -> {
+      assertThat(s.reason()).isEqualTo(SkipReason.OutageHold);
+      assertThat(s.message()).contains("until " + NOW.minusSeconds(5)).contains("30s");
+    });
+    // once the rule's 'for' has passed since, the pod that still fails is a real shortfall
+    Plan after = planner.plan(p, new PlanInputs(oneOfThreeFailing(), List.of(), null, List.of(), List.of(), target,
+        NOW.minusSeconds(31)), NOW);
+    assertThat(after.actions()).singleElement().satisfies(d -> assertThat(d.toReplicas()).isEqualTo(4));
+    assertThat(RemediationPlanner.outage(p, oneOfThreeFailing(), NOW)).isFalse();
+    assertThat(RemediationPlanner.outage(p, List.of(failing("app-a", Duration.ofMinutes(2)),
+        failing("app-b", Duration.ofMinutes(1))), NOW)).isTrue();
+  }
+
+  @Test
   void aScaleUpWaitsForTheCooldownAfterTheLastChange() {
     ScaleTargetState justScaled = new ScaleTargetState(TARGET, "keep-consumers", 3, 4, NOW.minusSeconds(60).toString(),
         null);
