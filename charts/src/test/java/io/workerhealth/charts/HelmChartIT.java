@@ -197,6 +197,25 @@ class HelmChartIT {
   }
 
   @Test
+  void theImagesTheChartRunsAreTheOnesTheDockerfilesDescribe() throws IOException {
+    var deployment = defaults.all(io.fabric8.kubernetes.api.model.apps.Deployment.class).findFirst().orElseThrow();
+    var pod = deployment.getSpec().getTemplate().getSpec();
+    var container = pod.getContainers().get(0);
+    List<String> dockerfile = Files.readAllLines(ROOT.resolve("operator/Dockerfile")).stream().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    long user = pod.getSecurityContext().getRunAsUser();
+    assertThat(dockerfile).contains("USER " + user + ":" + user);
+    assertThat(dockerfile).contains("EXPOSE " + container.getPorts().get(0).getContainerPort());
+    // the jar the operator build writes (its shade configuration) is the one the image copies
+    String pom = Files.readString(ROOT.resolve("operator/pom.xml"));
+    assertThat(pom).contains("<outputFile>${project.build.directory}/worker-health-operator.jar</outputFile>");
+    assertThat(dockerfile).contains("COPY target/worker-health-operator.jar /app/worker-health-operator.jar");
+    assertThat(dockerfile).contains("CMD [\"run\"]");
+    assertThat(container.getArgs()).containsExactly("run");
+    assertThat(container.getImage()).startsWith("ghcr.io/workerhealth/operator:");
+  }
+
+  @Test
   void theSidecarClusterRoleIsTheOneTheExamplesBindTo() throws IOException {
     ClusterRole chart = defaults.all(ClusterRole.class)
         .filter(r -> r.getMetadata().getName().equals("worker-health-sidecar")).findFirst().orElseThrow();
