@@ -479,7 +479,8 @@ class WorkerHealthLoopE2E {
 
   static boolean established(String crd) {
     var c = admin.apiextensions().v1().customResourceDefinitions().withName(crd).get();
-    return c != null && c.getStatus() != null && c.getStatus().getConditions().stream()
+    return c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+        && c.getStatus().getConditions().stream()
         .anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True"));
   }
 

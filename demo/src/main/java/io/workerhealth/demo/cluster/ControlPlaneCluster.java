@@ -57,8 +57,8 @@ public final class ControlPlaneCluster implements DemoCluster {
 
   private static void awaitEstablished(KubernetesClient client, String name) {
     client.apiextensions().v1().customResourceDefinitions().withName(name).waitUntilCondition(crd -> crd != null
-        && crd.getStatus() != null && crd.getStatus().getConditions().stream()
-        .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())),
+        && crd.getStatus() != null && crd.getStatus().getConditions() != null
+        && crd.getStatus().getConditions().stream().anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus())),
         CRD_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
   }
 
