@@ -7,7 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The demo as scripts/demo.sh runs it, in mock mode: a broken loop (sidecar, operator, eviction) fails the build. */
+/** The demo as scripts/demo.sh runs it, in mock mode: a broken loop (sidecar, operator, eviction, scaling) fails the
+ * build. */
 class DemoIT {
 
   @Test
