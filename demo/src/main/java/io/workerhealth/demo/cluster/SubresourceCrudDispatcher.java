@@ -24,6 +24,8 @@ import java.util.regex.Pattern;
  *   {@code PUT} sets the Deployment's {@code spec.replicas} (a stored update, so watches see it), and answers 409
  *   when the Scale's {@code resourceVersion} is not the Deployment's current one, as a real API server does.</li>
  * </ul>
+ * The store alone treats {@code .../scale} as the Deployment itself: a GET answers the Deployment, and a PUT stores
+ * the Scale in its place, so the Deployment is gone after the operator's first scale-up.
  */
 final class SubresourceCrudDispatcher extends KubernetesCrudDispatcher {
 

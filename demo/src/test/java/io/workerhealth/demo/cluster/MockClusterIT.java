@@ -133,8 +133,10 @@ class MockClusterIT {
       }
     })) {
       assertThat(scaler.scale(NS, shop, 3, 4)).isEqualTo(TargetScaler.Result.SCALED);
-      assertThat(client.apps().deployments().inNamespace(NS).withName("shop").get().getSpec().getReplicas())
-          .isEqualTo(4);
+      Deployment scaled = client.apps().deployments().inNamespace(NS).withName("shop").get();
+      assertThat(scaled).as("the Deployment, intact after a PUT of its Scale").isNotNull();
+      assertThat(scaled.getSpec().getReplicas()).isEqualTo(4);
+      assertThat(scaled.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("app", "shop");
       await().atMost(Duration.ofSeconds(10)).until(() -> pods().size() == 4);
       await().atMost(Duration.ofSeconds(5)).until(() -> watched.contains(4));
     }
