@@ -20,6 +20,7 @@ import io.workerhealth.demo.scenario.DemoStage;
 import io.workerhealth.demo.scenario.ExpectationFailed;
 import io.workerhealth.demo.scenario.FailedConsumerRestartsPod;
 import io.workerhealth.demo.scenario.Scenario;
+import io.workerhealth.demo.scenario.TooFewHealthyConsumersScales;
 import io.workerhealth.demo.view.ClusterView;
 import io.workerhealth.demo.view.Narration;
 import io.workerhealth.operator.OperatorSettings;
@@ -59,16 +60,15 @@ public final class Demo {
   private Demo() {}
 
   /**
-   * The scenarios, in the order they are played; each starts from all pods healthy and leaves them so.
-   *
-   * <p>Scenario 4 (not enough healthy consumers: the Deployment is scaled up, then back down) needs the ScaleTarget
-   * action; it goes at the end of this list.
+   * The scenarios, in the order they are played; each starts from all pods healthy and the policy as
+   * {@link #policy()} makes it, and leaves them so.
    */
   static List<Scenario> scenarios() {
     return List.of(
         new AllHealthy(REPLICAS),
         new FailedConsumerRestartsPod(REPLICAS),
-        new BrokerOutageSuppressesRestarts(REPLICAS));
+        new BrokerOutageSuppressesRestarts(REPLICAS),
+        new TooFewHealthyConsumersScales(DEPLOYMENT, REPLICAS));
   }
 
   public static int run(String[] args, PrintStream out) {

@@ -7,7 +7,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** The demo as scripts/demo.sh runs it, in mock mode: a broken loop (sidecar, operator, eviction) fails the build. */
+/** The demo as scripts/demo.sh runs it, in mock mode: a broken loop (sidecar, operator, eviction, scaling) fails the
+ * build. */
 class DemoIT {
 
   @Test
@@ -34,6 +35,19 @@ class DemoIT {
         .containsPattern("event Warning +RemediationSuppressed +workerhealthpolicy/restart-consumers: 3 of 3 selected"
             + " pods are failing")
         .contains("ok: still the same pods: nobody was restarted for the outage")
-        .contains("=== All 3 scenarios held their expectations");
+        // scenario 4: too few healthy consumers, the Deployment is scaled up through its scale subresource and back
+        .containsPattern("kubectl get deploy -n shop -o custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas\n"
+            + " +NAME +REPLICAS\n +shop +4\n")
+        .contains("ok: the operator scales Deployment shop from 3 to 4, and a ScaledUp event tells it")
+        .containsPattern("event Normal +ScaledUp +workerhealthpolicy/restart-consumers: scaled Deployment/shop from 3"
+            + " to 4: worker deliverymq-consumer not healthy for \\d+s; 2 of minHealthy 3 pods healthy")
+        .containsPattern("event Normal +ScalingReplicaSet +deployment/shop: Scaled up replica set shop-\\w+ from 3"
+            + " to 4")
+        .contains("ok: the policy's status remembers it: scaleTargets Deployment/shop baseline 3, last set 4")
+        .contains("ok: the operator scales Deployment shop back from 4 to 3, and a ScaledDown event tells it")
+        .containsPattern("event Normal +ScaledDown +workerhealthpolicy/restart-consumers: scaled Deployment/shop from"
+            + " 4 to 3")
+        .contains("ok: the operator has taken the restart rule back")
+        .contains("=== All 4 scenarios held their expectations");
   }
 }

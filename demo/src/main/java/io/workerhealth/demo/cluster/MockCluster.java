@@ -26,7 +26,7 @@ public final class MockCluster implements DemoCluster {
 
   public static MockCluster start(Clock clock) {
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new EvictingCrudDispatcher(), false);
+        new SubresourceCrudDispatcher(), false);
     server.init();
     return new MockCluster(server, clock);
   }

@@ -60,6 +60,14 @@ final class MockControllers implements AutoCloseable {
     }
     ReplicaSet rs = replicaSet(deployment);
     int desired = Objects.requireNonNullElse(deployment.getSpec().getReplicas(), 1);
+    int had = Objects.requireNonNullElse(rs.getSpec().getReplicas(), 1);
+    if (had != desired) {
+      // the Deployment was scaled: its controller scales the ReplicaSet, and says so
+      replicaSet = client.apps().replicaSets().inNamespace(namespace).withName(rs.getMetadata().getName())
+          .edit(r -> new ReplicaSetBuilder(r).editSpec().withReplicas(desired).endSpec().build());
+      event(deployment, "ScalingReplicaSet", "Scaled " + (desired > had ? "up" : "down") + " replica set "
+          + rs.getMetadata().getName() + " from " + had + " to " + desired);
+    }
     List<Pod> pods = client.pods().inNamespace(namespace).list().getItems().stream()
         .filter(p -> ownedBy(p, rs))
         .sorted(Comparator.comparing((Pod p) -> Objects.toString(p.getMetadata().getCreationTimestamp(), "")))

@@ -71,6 +71,11 @@ public final class DemoStage {
     narration.say("$ curl -X POST '" + url + "'   # pod " + pod);
   }
 
+  /** Shows a command a user would type, and what it printed (or, for a heredoc, what it was given). */
+  public void command(String command, String output) {
+    narration.command(command, output);
+  }
+
   public void showTables() {
     view.showTables();
   }

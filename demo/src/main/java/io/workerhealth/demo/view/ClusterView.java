@@ -2,6 +2,7 @@ package io.workerhealth.demo.view;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceColumnDefinitionBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
@@ -17,7 +18,8 @@ import java.util.Set;
 
 /**
  * What a user watching with kubectl would see: {@code kubectl get wh} and {@code kubectl get whp} (the CRDs' printer
- * columns), printed again whenever something in them changed other than an age, and new Events as they come.
+ * columns) and the Deployments' replicas, printed again whenever something in them changed other than an age, and
+ * new Events as they come.
  */
 public final class ClusterView {
 
@@ -29,9 +31,15 @@ public final class ClusterView {
       PrinterColumns.fromCrdResource("crds/workerhealths.workerhealth.io-v1.yml");
   private final PrinterColumns policyColumns =
       PrinterColumns.fromCrdResource("crds/workerhealthpolicies.workerhealth.io-v1.yml");
+  /** The replicas asked for, as {@code kubectl get deploy -o custom-columns=...} prints them: on the local control
+   *  plane no pod ever becomes ready (there is no kubelet), so the usual READY column would only say 0/N. */
+  private final PrinterColumns deploymentColumns = new PrinterColumns(List.of(
+      new CustomResourceColumnDefinitionBuilder().withName("REPLICAS").withJsonPath(".spec.replicas")
+          .withType("integer").build()));
   private final Set<String> eventsShown = new HashSet<>();
   private String healthsShown = "";
   private String policiesShown = "";
+  private String deploymentsShown = "";
 
   public ClusterView(KubernetesClient client, String namespace, Clock clock, Narration narration) {
     this.client = client;
@@ -47,6 +55,9 @@ public final class ClusterView {
         .list().getItems(), healthsShown, now);
     policiesShown = printIfChanged("whp", policyColumns, client.resources(WorkerHealthPolicy.class)
         .inNamespace(namespace).list().getItems(), policiesShown, now);
+    deploymentsShown = printIfChanged("deploy", " -o custom-columns=NAME:.metadata.name,REPLICAS:.spec.replicas",
+        deploymentColumns, client.apps().deployments().inNamespace(namespace).list().getItems(), deploymentsShown,
+        now);
     List<Event> events = new ArrayList<>(client.v1().events().inNamespace(namespace).list().getItems());
     events.sort(Comparator.comparing((Event e) -> Objects.toString(e.getLastTimestamp(), ""))
         .thenComparing(e -> e.getMetadata().getName()));
@@ -62,10 +73,15 @@ public final class ClusterView {
   /** Prints {@code kubectl get <shortName>} when it differs from {@code shown}; returns what is shown now. */
   private String printIfChanged(String shortName, PrinterColumns columns, List<? extends HasMetadata> items,
                                 String shown, Instant now) {
+    return printIfChanged(shortName, "", columns, items, shown, now);
+  }
+
+  private String printIfChanged(String shortName, String options, PrinterColumns columns,
+                                List<? extends HasMetadata> items, String shown, Instant now) {
     Table table = table(columns, items, now);
     String key = key(table, columns);
     if (!key.equals(shown)) {
-      narration.command("kubectl get " + shortName + " -n " + namespace, table.render());
+      narration.command("kubectl get " + shortName + " -n " + namespace + options, table.render());
     }
     return key;
   }
@@ -74,6 +90,7 @@ public final class ClusterView {
   public synchronized void showTables() {
     healthsShown = "";
     policiesShown = "";
+    deploymentsShown = "";
     refresh();
   }
 

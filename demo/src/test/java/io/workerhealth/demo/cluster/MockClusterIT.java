@@ -1,17 +1,28 @@
 package io.workerhealth.demo.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.Watch;
+import io.fabric8.kubernetes.client.Watcher;
+import io.fabric8.kubernetes.client.WatcherException;
+import io.workerhealth.api.v1alpha1.ScaleTargetRef;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
+import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.reconcile.PodRestarter;
+import io.workerhealth.operator.reconcile.TargetScaler;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +103,68 @@ class MockClusterIT {
     await().atMost(Duration.ofSeconds(10)).until(() -> pods().size() == 2);
     client.apps().deployments().inNamespace(NS).withName("shop").scale(4);
     await().atMost(Duration.ofSeconds(10)).until(() -> pods().size() == 4);
+  }
+
+  @Test
+  void theOperatorScalesTheDeploymentThroughItsScaleSubresource() {
+    client.apps().deployments().inNamespace(NS).resource(deployment(3)).create();
+    cluster.startControllers(NS, "shop");
+    await().atMost(Duration.ofSeconds(10)).until(() -> pods().size() == 3);
+    TargetScaler scaler = new TargetScaler(client); // the operator's scale code: GET and PUT .../deployments/shop/scale
+    ScaleTargetRef shop = new ScaleTargetRef("apps/v1", "Deployment", "shop");
+
+    ScaleTargetObservation seen = scaler.observe(NS, shop);
+    assertThat(seen.problem()).isNull();
+    assertThat(seen.replicas()).isEqualTo(3);
+    assertThat(seen.drivenBy()).isNull();
+    Scale scale = client.apps().deployments().inNamespace(NS).withName("shop").scale();
+    assertThat(scale.getStatus().getSelector()).isEqualTo("app=shop");
+
+    // a watcher of the Deployment (the operator's informers, the stand-in ReplicaSet controller) sees the change
+    List<Integer> watched = new CopyOnWriteArrayList<>();
+    try (Watch watch = client.apps().deployments().inNamespace(NS).withName("shop").watch(new Watcher<>() {
+      @Override
+      public void eventReceived(Action action, Deployment d) {
+        watched.add(d.getSpec().getReplicas());
+      }
+
+      @Override
+      public void onClose(WatcherException cause) {
+      }
+    })) {
+      assertThat(scaler.scale(NS, shop, 3, 4)).isEqualTo(TargetScaler.Result.SCALED);
+      Deployment scaled = client.apps().deployments().inNamespace(NS).withName("shop").get();
+      assertThat(scaled).as("the Deployment, intact after a PUT of its Scale").isNotNull();
+      assertThat(scaled.getSpec().getReplicas()).isEqualTo(4);
+      assertThat(scaled.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("app", "shop");
+      await().atMost(Duration.ofSeconds(10)).until(() -> pods().size() == 4);
+      await().atMost(Duration.ofSeconds(5)).until(() -> watched.contains(4));
+    }
+    assertThat(scaler.scale(NS, shop, 3, 4)).isEqualTo(TargetScaler.Result.ALREADY);
+    assertThat(scaler.scale(NS, shop, 3, 5)).isEqualTo(TargetScaler.Result.CHANGED);
+    assertThat(scaler.scale(NS, shop, 4, 3)).isEqualTo(TargetScaler.Result.SCALED);
+    await().atMost(Duration.ofSeconds(10)).until(() -> pods().size() == 3);
+
+    // a write carrying a resourceVersion read before someone else's change is refused, not applied
+    client.apps().deployments().inNamespace(NS).withName("shop")
+        .edit(d -> new DeploymentBuilder(d).editMetadata().addToAnnotations("changed", "by someone").endMetadata()
+            .build());
+    scale.getSpec().setReplicas(5);
+    assertThatThrownBy(() -> client.apps().deployments().inNamespace(NS).withName("shop").scale(scale))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(409));
+    assertThat(client.apps().deployments().inNamespace(NS).withName("shop").get().getSpec().getReplicas())
+        .isEqualTo(3);
+
+    ScaleTargetObservation missing = scaler.observe(NS, new ScaleTargetRef("apps/v1", "Deployment", "nope"));
+    assertThat(missing.replicas()).isNull();
+    assertThat(missing.problem()).contains("not found");
+  }
+
+  static Deployment deployment(int replicas) {
+    return new DeploymentBuilder().withNewMetadata().withName("shop").endMetadata().withNewSpec()
+        .withReplicas(replicas).withNewSelector().addToMatchLabels("app", "shop").endSelector().withNewTemplate()
+        .withNewMetadata().addToLabels("app", "shop").endMetadata().withNewSpec().addNewContainer().withName("app")
+        .withImage("app").endContainer().endSpec().endTemplate().endSpec().build();
   }
 
   List<String> pods() {
