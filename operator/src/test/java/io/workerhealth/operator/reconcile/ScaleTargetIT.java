@@ -5,9 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.Scale;
 import io.fabric8.kubernetes.api.model.autoscaling.v1.ScaleBuilder;
@@ -98,17 +95,7 @@ class ScaleTargetIT {
   /** A pod of ReplicaSet {@code rs} with its WorkerHealth: the consumer failing since {@code failingFor} ago, or
    *  healthy since {@code healthyFor} ago. */
   String pod(String name, String rs, Duration failingFor, Duration healthyFor) {
-    Pod pod = client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name)
-        .withNamespace(NS).withLabels(Map.of("app", "outpost")).withOwnerReferences(new OwnerReferenceBuilder()
-            .withKind("ReplicaSet").withApiVersion("apps/v1").withName(rs).withUid("rs-" + rs).withController(true)
-            .build()).endMetadata().build()).create();
-    WorkerHealth wh = new WorkerHealth();
-    wh.getMetadata().setName(name);
-    wh.getMetadata().setNamespace(NS);
-    wh.getMetadata().setLabels(Map.of("app", "outpost"));
-    wh.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Pod")
-        .withName(name).withUid(pod.getMetadata().getUid()).build()));
-    wh = client.resource(wh).create();
+    WorkerHealth wh = PodFixtures.podWithHealth(client, NS, name, rs, Map.of("app", "outpost"));
     Instant now = Instant.now();
     boolean failed = failingFor != null;
     WorkerHealthStatus s = new WorkerHealthStatus();
@@ -120,7 +107,7 @@ class ScaleTargetIT {
         now.minus(failed ? failingFor : healthyFor).toString()))));
     wh.setStatus(s);
     client.resource(wh).updateStatus();
-    return pod.getMetadata().getUid();
+    return PodFixtures.podUid(wh);
   }
 
   void scalePolicy(String verificationWindow) {

@@ -6,9 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.fabric8.kubernetes.api.model.LabelSelector;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -67,19 +65,9 @@ class WorkerHealthPolicyReconcilerIT {
   String pod(String name, Duration failingFor, Map<String, String> extraLabels) {
     Map<String, String> labels = new java.util.HashMap<>(Map.of("app", "outpost"));
     labels.putAll(extraLabels);
-    Pod pod = client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name)
-        .withNamespace(NS).withLabels(labels).withOwnerReferences(new OwnerReferenceBuilder().withKind("ReplicaSet")
-            .withApiVersion("apps/v1").withName("outpost-" + name.charAt(name.length() - 1)).withUid("rs")
-            .withController(true).build()).endMetadata().build()).create();
-    WorkerHealth wh = new WorkerHealth();
-    wh.getMetadata().setName(name);
-    wh.getMetadata().setNamespace(NS);
-    wh.getMetadata().setLabels(labels);
-    wh.getMetadata().setOwnerReferences(List.of(new OwnerReferenceBuilder().withApiVersion("v1").withKind("Pod")
-        .withName(name).withUid(pod.getMetadata().getUid()).build()));
-    wh = client.resource(wh).create();
+    WorkerHealth wh = PodFixtures.podWithHealth(client, NS, name, "outpost-" + name.charAt(name.length() - 1), labels);
     writeHealth(wh, failingFor);
-    return pod.getMetadata().getUid();
+    return PodFixtures.podUid(wh);
   }
 
   void writeHealth(WorkerHealth wh, Duration failingFor) {
