@@ -160,13 +160,14 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     List<WorkerHealth> selected = healths.list(ns,
         wh -> LabelSelectors.matches(policy.getSpec().getSelector(), wh.getMetadata().getLabels())).toList();
     List<RemediationRecord> history = new ArrayList<>(status.getHistory());
-    // verifying a restart needs the workload slot of healthy pods too (the replacement's)
-    boolean allSlots = history.stream().anyMatch(r -> r.getVerification() == null
+    // verifying a restart needs the workload slot of the pods that came after it (the replacement's)
+    Instant verifySince = history.stream().filter(r -> r.getVerification() == null
         && r.getOutcome() == RemediationOutcome.Succeeded && r.getAction() == RemediationAction.RestartPod
-        || r.getAction() == RemediationAction.None && r.getStep() != null && r.getVerification() == null);
+        || r.getAction() == RemediationAction.None && r.getStep() != null && r.getVerification() == null)
+        .map(r -> parseOrNull(r.getTime())).filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
     List<PodHealth> pods = new ArrayList<>(selected.size());
     for (WorkerHealth wh : selected) {
-      pods.add(podHealth(client, wh, allSlots));
+      pods.add(podHealth(client, wh, verifySince));
     }
     // the scale targets the rules name, as they are now (never throws: problems are part of the observation)
     Map<String, ScaleTargetObservation> targets = new LinkedHashMap<>();
@@ -527,7 +528,21 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     return restarter;
   }
 
-  private PodHealth podHealth(KubernetesClient client, WorkerHealth wh, boolean allSlots) {
+  private static Instant parseOrNull(String time) {
+    try {
+      return time == null ? null : Instant.parse(time);
+    } catch (java.time.format.DateTimeParseException e) {
+      return null;
+    }
+  }
+
+  /** Whether the WorkerHealth was created at or after {@code since} (creation times have whole seconds). */
+  private static boolean createdSince(WorkerHealth wh, Instant since) {
+    Instant created = parseOrNull(wh.getMetadata().getCreationTimestamp());
+    return created == null || !created.isBefore(since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+  }
+
+  private PodHealth podHealth(KubernetesClient client, WorkerHealth wh, Instant verifySince) {
     String pod = wh.getMetadata().getName();
     String uid = wh.getMetadata().getOwnerReferences() == null ? null : wh.getMetadata().getOwnerReferences().stream()
         .filter(o -> "Pod".equals(o.getKind())).map(OwnerReference::getUid).findFirst().orElse(null);
@@ -536,9 +551,11 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     }
     Map<String, String> labels = wh.getMetadata().getLabels() == null ? Map.of() : wh.getMetadata().getLabels();
     boolean excluded = "true".equals(labels.get(ApiGroup.EXCLUDE_LABEL));
-    String slot = "Pod/" + pod;
-    if (allSlots || wh.getStatus() != null && wh.getStatus().getPhase() != HealthPhase.Healthy) {
-      // only pods that may be acted on need their controller; looked up once per pod
+    String slot = slots.getOrDefault(uid, "Pod/" + pod);
+    if (wh.getStatus() != null && wh.getStatus().getPhase() != HealthPhase.Healthy
+        || verifySince != null && createdSince(wh, verifySince)) {
+      // only pods that may be acted on, or that may be the replacement of a restarted one, need their controller;
+      // looked up once per pod (a lookup for every selected pod would delay the action behind a burst of GETs)
       slot = slots.computeIfAbsent(uid, u -> {
         Pod p = client.pods().inNamespace(wh.getMetadata().getNamespace()).withName(pod).get();
         return p == null ? "Pod/" + pod : WorkloadSlots.of(pod, p.getMetadata().getOwnerReferences());
