@@ -27,7 +27,15 @@ APP_PORT=$(free_port); API_PORT=$(free_port); METRICS_PORT=$(free_port)
 # 1. the app: a static Outpost /healthz on loopback
 mkdir -p "$work/app"
 echo '{"status":"healthy","timestamp":"2026-01-01T00:00:00Z","workers":{"http-server":{"status":"healthy"},"deliverymq-consumer":{"status":"healthy"},"retrymq-consumer":{"status":"healthy"},"logmq-consumer":{"status":"healthy"}}}' > "$work/app/healthz"
-(cd "$work/app" && exec python3 -m http.server "$APP_PORT" --bind 127.0.0.1 >/dev/null 2>&1) &
+# HTTP/1.1 with keep-alive, as the web servers of real apps answer (BENCH_HTTP10=1: a new connection per scrape)
+(cd "$work/app" && exec python3 -c '
+import http.server, os, sys
+class Handler(http.server.SimpleHTTPRequestHandler):
+    protocol_version = "HTTP/1.0" if os.environ.get("BENCH_HTTP10") else "HTTP/1.1"
+    def log_message(self, *args):
+        pass
+http.server.ThreadingHTTPServer(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+' "$APP_PORT" >/dev/null 2>&1) &
 pids+=($!)
 
 # 2. the API server
