@@ -176,7 +176,7 @@ class HelmChartIT {
         new String[] {"suppressed", "workerhealth_remediations_suppressed_total"},
         new String[] {"failure to action latency", "workerhealth_failure_to_action_seconds_bucket"},
         new String[] {"remediation effectiveness",
-            "increase(workerhealth_remediation_verifications_total{namespace=~\"$namespace\", result=\"Recovered\"}"},
+            "increase(workerhealth_remediation_verifications_total{namespace=~\"$namespace\", policy=~\"$policy\", result=\"Recovered\"}"},
         new String[] {"needing attention", "workerhealth_needs_attention"},
         new String[] {"escalations", "workerhealth_escalations_total"},
         new String[] {"scrape errors", "workerhealth_sidecar_scrape_errors_total"},
@@ -185,6 +185,16 @@ class HelmChartIT {
         new String[] {"reconcile errors", "workerhealth_reconcile_errors_total"});
     JsonNode dashboard = new ObjectMapper().readTree(CHART.resolve("dashboards/worker-health-overview.json").toFile());
     List<PromQl.PanelQuery> queries = PromQl.panelQueries(dashboard);
+    // the Namespace and Policy variables narrow every panel on the operator's per-policy series
+    assertThat(dashboard.path("templating").path("list").findValuesAsText("name")).contains("namespace", "policy");
+    assertThat(queries).allSatisfy(q -> {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(workerhealth_(?!sidecar_)\\w+)\\{([^}]*)}")
+          .matcher(q.expr());
+      while (m.find()) {
+        assertThat(m.group(2)).as("%s in panel '%s'", m.group(1), q.panel())
+            .contains("namespace=~\"$namespace\"").contains("policy=~\"$policy\"");
+      }
+    });
     for (String[] r : required) {
       assertThat(queries).as("a panel '%s' querying %s", r[0], r[1]).anySatisfy(q -> {
         assertThat(q.panel()).containsIgnoringCase(r[0]);
