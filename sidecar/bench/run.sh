@@ -4,6 +4,8 @@
 #   - CPU time per scrape in steady state (utime+stime from /proc, over the measured window),
 #   - API requests per minute in steady state, while nothing changes (expected: at most one per heartbeat).
 # Usage: sidecar/bench/run.sh [seconds-of-warmup] [seconds-measured]   (defaults 30 60)
+# BENCH_SCRAPE_ONLY=1 runs the baseline instead: the same scrape loop, metrics and admin server with no Kubernetes
+# client and no command-line parser (io.workerhealth.sidecar.bench.ScrapeOnly), i.e. what reporting costs on top.
 # Builds the jar and the test classes first (Maven); needs python3 for the health endpoint.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -49,6 +51,8 @@ pids+=($!)
 for _ in $(seq 100); do [ -s "$work/api-requests" ] && break; sleep 0.2; done
 
 # 3. the sidecar, as in the container
+main="-jar $jar run"
+[ -n "${BENCH_SCRAPE_ONLY:-}" ] && main="-cp $jar:sidecar/target/test-classes io.workerhealth.sidecar.bench.ScrapeOnly"
 printf 'app="bench"\n' > "$work/labels"
 env -i PATH="$PATH" HOME="$work" \
   KUBERNETES_MASTER="http://127.0.0.1:$API_PORT" KUBERNETES_AUTH_TRYKUBECONFIG=false \
@@ -56,7 +60,7 @@ env -i PATH="$PATH" HOME="$work" \
   WH_TARGET_URL="http://127.0.0.1:$APP_PORT/healthz" WH_INTERVAL="${INTERVAL_MS}ms" WH_TIMEOUT="${INTERVAL_MS}ms" \
   WH_HEARTBEAT="$HEARTBEAT" WH_METRICS_PORT="$METRICS_PORT" WH_LABELS_FILE="$work/labels" \
   POD_NAME=bench-pod POD_NAMESPACE=bench POD_UID=00000000-0000-0000-0000-000000000001 WH_LOG_LEVEL=WARN \
-  MALLOC_ARENA_MAX=2 "${BENCH_JAVA:-java}" $JVM_FLAGS -jar "$jar" run > "$work/sidecar.log" 2>&1 &
+  MALLOC_ARENA_MAX=2 "${BENCH_JAVA:-java}" $JVM_FLAGS $main > "$work/sidecar.log" 2>&1 &
 SIDECAR=$!
 pids+=($SIDECAR)
 

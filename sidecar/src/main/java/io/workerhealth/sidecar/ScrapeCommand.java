@@ -77,10 +77,11 @@ public final class ScrapeCommand implements Callable<Integer> {
     SourceFormat requested = SourceFormat.fromWireName(format);
     CustomFormatConfig custom = customWorkers == null ? null : new CustomFormatConfig(customWorkers, customName,
         customStatus, customMessage, customStatusMap == null ? null : SidecarConfig.parseStatusMap(customStatusMap));
-    HealthScraper scraper = new HealthScraper(HealthScraper.defaultClient(), Durations.parse(timeout),
+    URI target = URI.create(url);
+    HealthScraper scraper = new HealthScraper(HealthScraper.clientFor(target), Durations.parse(timeout),
         ByteSizes.parse(bodyLimit), new HealthFormats(custom));
     try {
-      ScrapeOutcome outcome = scraper.scrape(URI.create(url), requested);
+      ScrapeOutcome outcome = scraper.scrape(target, requested);
       WorkerHealthStatus status = new HealthTracker(Clock.systemUTC()).next(null, outcome);
       out.println(render(status));
       out.flush();

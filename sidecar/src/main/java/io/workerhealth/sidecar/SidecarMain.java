@@ -1,5 +1,6 @@
 package io.workerhealth.sidecar;
 
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,8 +11,19 @@ import picocli.CommandLine.Command;
 public final class SidecarMain implements Runnable {
 
   public static void main(String[] args) {
-    String[] effective = args.length == 0 ? new String[] {"run"} : args;
-    System.exit(commandLine().execute(effective));
+    if (args.length == 0 || (args.length == 1 && args[0].equals("run"))) {
+      // The container's command: no options to parse, so the command-line parser (some 170 classes kept in memory
+      // for the life of the process) is not loaded. `run --help` and `scrape` go through it.
+      int code;
+      try {
+        code = new RunCommand().call();
+      } catch (Exception e) {
+        LoggerFactory.getLogger(SidecarMain.class).error("the sidecar could not start", e);
+        code = 1;
+      }
+      System.exit(code);
+    }
+    System.exit(commandLine().execute(args));
   }
 
   public static CommandLine commandLine() {

@@ -46,7 +46,7 @@ public final class SidecarRunner implements AutoCloseable {
   public SidecarRunner(SidecarConfig config, KubernetesClient client, Clock clock) {
     this.config = config;
     this.clock = clock;
-    this.scraper = new HealthScraper(HealthScraper.defaultClient(), config.timeout(), config.bodyLimit(),
+    this.scraper = new HealthScraper(HealthScraper.clientFor(config.targetUrl()), config.timeout(), config.bodyLimit(),
         new HealthFormats(config.customFormat()));
     this.tracker = new HealthTracker(clock);
     this.schedule = new ReportSchedule(config.heartbeat());

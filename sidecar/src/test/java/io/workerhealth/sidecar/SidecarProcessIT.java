@@ -39,6 +39,7 @@ class SidecarProcessIT {
 
   Process start(Map<String, String> env) throws Exception {
     ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Xlog:class+load=info:file=" + dir.resolve("classes.log"),
         "-cp", System.getProperty("java.class.path"), SidecarMain.class.getName(), "run")
         .redirectErrorStream(true)
         .redirectOutput(dir.resolve("sidecar.log").toFile());
@@ -72,6 +73,9 @@ class SidecarProcessIT {
     List<String> log = Files.readAllLines(dir.resolve("sidecar.log"));
     assertThat(log).anySatisfy(l -> assertThat(l).contains("\"message\":\"stopping: sending the latest state once more\""));
     assertThat(log).allSatisfy(l -> assertThat(l).startsWith("{")); // JSON lines only
+    // `run` takes no options: the command-line parser stays out of the long-running process
+    assertThat(Files.readString(dir.resolve("classes.log"))).contains("io.workerhealth.sidecar.RunCommand")
+        .doesNotContain("picocli.CommandLine$"); // the parser, its model and its converters are nested classes
   }
 
   @Test

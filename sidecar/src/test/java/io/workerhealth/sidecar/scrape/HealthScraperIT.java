@@ -28,7 +28,7 @@ class HealthScraperIT {
   @BeforeEach
   void start() throws Exception {
     app = new TestHealthEndpoint();
-    scraper = new HealthScraper(HealthScraper.defaultClient(), Duration.ofMillis(500), 64 * 1024,
+    scraper = new HealthScraper(HealthScraper.clientFor(URI.create("http://127.0.0.1/")), Duration.ofMillis(500), 64 * 1024,
         new HealthFormats(null));
   }
 
@@ -103,6 +103,14 @@ class HealthScraperIT {
     ScrapeOutcome outcome = scrape("/healthz");
     assertFailure(outcome, ScrapeErrorReason.BodyTooLarge);
     assertThat(((ScrapeOutcome.Failure) outcome).error().getMessage()).contains("Content-Length");
+  }
+
+  @Test
+  void aPlainHttpTargetSetsUpNoTls() {
+    // no trust store is read for an http target; an https target keeps the platform's TLS
+    assertThat(HealthScraper.clientFor(URI.create("http://127.0.0.1:8080/healthz")).x509TrustManager()).isNull();
+    assertThat(HealthScraper.clientFor(URI.create("HTTP://127.0.0.1:8080/healthz")).x509TrustManager()).isNull();
+    assertThat(HealthScraper.clientFor(URI.create("https://127.0.0.1:8443/healthz")).x509TrustManager()).isNotNull();
   }
 
   @Test
