@@ -147,8 +147,8 @@ class ManifestsTest {
     var liveness = sidecar.getLivenessProbe().getHttpGet();
     assertThat(liveness.getPath()).isEqualTo("/healthz");
     assertThat(resolvePort(sidecar, liveness.getPort())).isEqualTo(9090);
-    assertThat(env(sidecar, "JAVA_TOOL_OPTIONS")).isEqualTo(
-        "-XX:+UseSerialGC -XX:MaxRAM=96m -Xss256k -XX:TieredStopAtLevel=1");
+    // the JVM flags measured by sidecar/bench/run.sh are the image's (sidecar/Dockerfile): not overridden here
+    assertThat(sidecar.getEnv()).noneMatch(e -> e.getName().equals("JAVA_TOOL_OPTIONS"));
   }
 
   @ParameterizedTest
