@@ -28,9 +28,7 @@ import io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.api.v1alpha1.WorkerState;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
-import io.workerhealth.operator.OperatorSettings;
 import io.workerhealth.operator.WorkerHealthOperator;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -62,8 +60,7 @@ class ScaleTargetIT {
   }
 
   void startOperator() throws Exception {
-    operator = new WorkerHealthOperator(client, new OperatorSettings(0, List.of(), false, "l", null),
-        Clock.systemUTC(), WorkerHealthPolicyReconcilerIT.FAST).start();
+    operator = WorkerHealthPolicyReconcilerIT.startedOperator(client);
   }
 
   /** The Deployment's replicas as its scale subresource holds them (the CRUD mock serves no scale subresource). */

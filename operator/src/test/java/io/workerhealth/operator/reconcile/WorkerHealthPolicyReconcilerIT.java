@@ -57,7 +57,12 @@ class WorkerHealthPolicyReconcilerIT {
   }
 
   void startOperator() throws Exception {
-    operator = new WorkerHealthOperator(client, new OperatorSettings(0, List.of(), false, "l", null),
+    operator = startedOperator(client);
+  }
+
+  /** The operator on the system clock with {@link #FAST} timings, every namespace, no leader election. */
+  static WorkerHealthOperator startedOperator(KubernetesClient client) throws Exception {
+    return new WorkerHealthOperator(client, new OperatorSettings(0, List.of(), false, "l", null),
         Clock.systemUTC(), FAST).start();
   }
 
