@@ -231,10 +231,10 @@ public final class PlanCommand implements Callable<Integer> {
   static List<WorkerHealth> readHealths(KubernetesSerialization serialization, Path file, String text)
       throws BadInput {
     List<WorkerHealth> healths = new ArrayList<>();
-    List<Map<?, ?>> objects = readObjects(serialization, file, text);
+    List<JsonNode> objects = readResources(file, text);
     for (int i = 0; i < objects.size(); i++) {
-      Map<?, ?> object = objects.get(i);
-      Object kind = object.get("kind");
+      JsonNode object = objects.get(i);
+      String kind = object.path("kind").asText(null);
       if (kind != null && !"WorkerHealth".equals(kind)) {
         throw new BadInput(file + ": resource " + (i + 1) + " is a " + kind + ", not a WorkerHealth");
       }
@@ -259,10 +259,19 @@ public final class PlanCommand implements Callable<Integer> {
     return healths;
   }
 
-  /** The objects of a YAML/JSON text: several documents, each one object or a List of them. */
+  /** The objects of a YAML/JSON text as maps: several documents, each one object or a List of them. */
   static List<Map<?, ?>> readObjects(KubernetesSerialization serialization, Path file, String text)
       throws BadInput {
     List<Map<?, ?>> objects = new ArrayList<>();
+    for (JsonNode resource : readResources(file, text)) {
+      objects.add(serialization.convertValue(resource, Map.class));
+    }
+    return objects;
+  }
+
+  /** The resources of a YAML/JSON text: several documents, each one resource or a List of them. */
+  static List<JsonNode> readResources(Path file, String text) throws BadInput {
+    List<JsonNode> objects = new ArrayList<>();
     List<JsonNode> docs = documents(file, text);
     for (int d = 0; d < docs.size(); d++) {
       JsonNode doc = docs.get(d);
@@ -281,10 +290,10 @@ public final class PlanCommand implements Callable<Integer> {
             throw new BadInput(where + ": items[" + i + "] is " + (items.get(i).isNull() ? "empty"
                 : "a " + items.get(i).getNodeType().name().toLowerCase() + ", not a resource"));
           }
-          objects.add(serialization.convertValue(items.get(i), Map.class));
+          objects.add(items.get(i));
         }
       } else {
-        objects.add(serialization.convertValue(doc, Map.class));
+        objects.add(doc);
       }
     }
     return objects;
