@@ -221,7 +221,8 @@ class PolicyValidationE2E {
 
   @BeforeAll
   static void startControlPlaneAndInstallCrds() throws Exception {
-    controlPlane = LocalControlPlane.start(ControlPlaneBinaries.locate(), Path.of("target", "control-plane-validation"));
+    controlPlane = LocalControlPlane.start(ControlPlaneBinaries.locate(),
+        Path.of("target", "control-plane-validation"));
     client = controlPlane.adminClient();
     List<Path> files;
     try (Stream<Path> listing = Files.list(Path.of(System.getProperty("wh.e2e.crdDir", "../crds/generated")))) {

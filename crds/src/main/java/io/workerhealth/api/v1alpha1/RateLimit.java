@@ -11,8 +11,8 @@ import java.time.Duration;
 
 /** At most {@code max} remediations within any window of {@code per}. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-@ValidationRule(value = "!self.per.matches('" + Durations.PATTERN + "') || self.per.matches('" + RateLimit.MIN_PER_PATTERN
-    + "')", message = RateLimit.MIN_PER_MESSAGE)
+@ValidationRule(value = "!self.per.matches('" + Durations.PATTERN + "')"
+    + " || self.per.matches('" + RateLimit.MIN_PER_PATTERN + "')", message = RateLimit.MIN_PER_MESSAGE)
 public class RateLimit {
 
   /** The shortest window: with 0s or 1ms the limit would let every remediation through. */

@@ -177,7 +177,8 @@ public final class PlanCommand implements Callable<Integer> {
   }
 
   private static <T> List<T> withoutNulls(List<T> list) {
-    return list == null ? new ArrayList<>() : new ArrayList<>(list.stream().filter(java.util.Objects::nonNull).toList());
+    return list == null ? new ArrayList<>()
+        : new ArrayList<>(list.stream().filter(java.util.Objects::nonNull).toList());
   }
 
   /** The file's text: missing, unreadable, too large or empty files are bad input. */

@@ -110,16 +110,18 @@ public final class RemediationPlanner {
       WorkerHealthStatus s = pod.status();
       boolean fresh = s != null && isFresh(s, policy.staleAfter(), now);
       Match match = s == null ? null : firstMatch(policy.rules(), pod, now, false, null);
-      if (fresh) {
-        // workers whose lastTransitionTime cannot be believed are Unknown: said, never acted on
-        skips.addAll(untrustedWorkers(policy.rules(), pod, now));
-      }
       if (!fresh) {
         unknown++;
       } else {
+        // workers whose lastTransitionTime cannot be believed are Unknown: said, never acted on
+        List<Plan.Skip> untrusted = untrustedWorkers(policy.rules(), pod, now);
+        if (!pod.excluded()) {
+          skips.addAll(untrusted);
+        }
         if (s.getPhase() == HealthPhase.Healthy) {
           healthy++;
-        } else if (match == null && (s.getPhase() == HealthPhase.Unknown || s.getPhase() == HealthPhase.Unreachable)) {
+        } else if (match == null && (s.getPhase() == HealthPhase.Unknown || s.getPhase() == HealthPhase.Unreachable
+            || !untrusted.isEmpty())) {
           unknown++;
         }
         if (match != null) {

@@ -23,7 +23,7 @@ public final class SelectorValidation {
 
   private SelectorValidation() {}
 
-  /** The problems of {@code selector}, each prefixed with {@code where} (e.g. {@code spec.selector}); empty if valid. */
+  /** The problems of {@code selector}, each prefixed with {@code where} (e.g. spec.selector); empty if valid. */
   public static List<String> problems(LabelSelector selector, String where) {
     List<String> problems = new ArrayList<>();
     if (selector == null) {

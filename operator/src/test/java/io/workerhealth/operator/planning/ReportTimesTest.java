@@ -72,6 +72,8 @@ class ReportTimesTest {
         "worker deliverymq-consumer lastTransitionTime 2030-01-01T12:00:00Z is 126230400s in the future (more than "
             + "the 60s of clock skew allowed): state unknown",
         "worker deliverymq-consumer lastTransitionTime 'yesterday' is not an RFC 3339 time: state unknown");
+    assertThat(plan.counts().unknown()).isEqualTo(2);
+    assertThat(plan.counts().failing()).isZero();
   }
 
   @Test

@@ -128,7 +128,8 @@ class HostileInputIT {
     assertThat(events("InvalidSpec")).extracting(e -> e.getInvolvedObject().getName())
         .contains("no-operator", "bogus-operator", "lower-case-in", "in-without-values", "exists-with-values");
     assertThat(operator.metrics().registry().scrape())
-        .as("no reconcile of the valid policy failed").doesNotContain("workerhealth_reconcile_errors_total{namespace=\"outpost\",policy=\"restart\"} 1");
+        .as("no reconcile of the valid policy failed")
+        .doesNotContain("workerhealth_reconcile_errors_total{namespace=\"outpost\",policy=\"restart\"} 1");
   }
 
   @Test
