@@ -16,7 +16,16 @@ public final class OperatorMain implements Runnable {
   }
 
   public static CommandLine commandLine() {
-    return new CommandLine(new OperatorMain());
+    CommandLine cli = new CommandLine(new OperatorMain());
+    // a wrong option is answered in one line and a hint, with picocli's usage-error exit code 2
+    cli.setParameterExceptionHandler((e, args) -> {
+      CommandLine failed = e.getCommandLine();
+      failed.getErr().println(e.getMessage());
+      failed.getErr().println("Try '" + failed.getCommandSpec().qualifiedName() + " --help' for usage.");
+      failed.getErr().flush();
+      return CommandLine.ExitCode.USAGE;
+    });
+    return cli;
   }
 
   @Override

@@ -2,6 +2,7 @@ package io.workerhealth.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
@@ -25,6 +26,7 @@ public class WorkerHealthPolicySpec {
   public static final String DEFAULT_MAX_UNHEALTHY = "50%";
 
   @Required
+  @SchemaFrom(type = SelectorSchema.class)
   @JsonPropertyDescription("Selects WorkerHealth resources (they carry their pod's labels) in the policy's namespace.")
   private LabelSelector selector;
 

@@ -16,7 +16,11 @@ import io.workerhealth.operator.planning.PodHealth;
 import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
+import io.workerhealth.operator.planning.ReportTimes;
 import io.workerhealth.operator.reconcile.LabelSelectors;
+import io.workerhealth.operator.validation.PolicyValidator;
+import io.workerhealth.operator.validation.Yaml;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,8 +42,16 @@ import picocli.CommandLine.Spec;
 @Command(name = "plan", mixinStandardHelpOptions = true,
     description = "Show what a WorkerHealthPolicy would do with the given WorkerHealths, without a cluster.",
     exitCodeListHeading = "%nExit codes:%n",
-    exitCodeList = {"0:planned (actions may be empty)", "2:the input could not be read or the policy is invalid"})
+    exitCodeList = {"0:planned (actions may be empty)",
+        "1:an unexpected failure (a bug: please report the message)",
+        "2:bad input: an option, an unreadable or empty file, a document that is not what was asked for, or a policy "
+            + "the API server would reject or the operator would report InvalidSpec"})
 public final class PlanCommand implements Callable<Integer> {
+
+  /** Exit code for bad input of any kind (picocli uses it for bad options too). */
+  static final int BAD_INPUT = 2;
+  /** Exit code for an unexpected failure: reported in one line, never as a stack trace. */
+  static final int FAILED = 1;
 
   @Spec
   CommandSpec spec;
@@ -49,7 +61,8 @@ public final class PlanCommand implements Callable<Integer> {
   Path policyFile;
 
   @Option(names = "--health", required = true,
-      description = "WorkerHealths: what 'kubectl get wh -o yaml' prints (a List), one resource, or several YAML documents.")
+      description = "WorkerHealths: what 'kubectl get wh -o yaml' prints (a List), one resource, or several YAML "
+          + "documents; up to 256 MiB.")
   Path healthFile;
 
   @Option(names = "--targets",
@@ -58,33 +71,66 @@ public final class PlanCommand implements Callable<Integer> {
           + "HorizontalPodAutoscalers and KEDA ScaledObjects in it mark the targets they drive.")
   Path targetsFile;
 
-  @Option(names = "--now", description = "The time to plan at (RFC 3339); default: now.")
+  @Option(names = "--now", description = "The time to plan at (RFC 3339, e.g. 2026-01-01T12:00:00Z); default: now.")
   String now;
 
+  /** Bad input: the message says what and where, in one line. */
+  static final class BadInput extends Exception {
+    BadInput(String message) {
+      super(message);
+    }
+  }
+
   @Override
-  public Integer call() throws Exception {
+  public Integer call() {
+    PrintWriter err = spec.commandLine().getErr();
+    try {
+      return plan();
+    } catch (BadInput e) {
+      err.println(e.getMessage());
+      return BAD_INPUT;
+    } catch (RuntimeException | Error e) {
+      // a bug, not bad input: one line that can be reported, no stack trace in a CI log
+      err.println("plan failed unexpectedly: " + e.getClass().getSimpleName() + ": " + Yaml.oneLine(e));
+      return FAILED;
+    } finally {
+      err.flush();
+    }
+  }
+
+  private int plan() throws BadInput {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     KubernetesSerialization serialization = new KubernetesSerialization();
-    WorkerHealthPolicy policy;
-    List<WorkerHealth> healths;
-    List<Map<?, ?>> targetObjects;
-    try {
-      policy = serialization.unmarshal(Files.readString(policyFile), WorkerHealthPolicy.class);
-      healths = readHealths(serialization, Files.readString(healthFile));
-      targetObjects = targetsFile == null ? List.of() : readObjects(serialization, Files.readString(targetsFile));
-    } catch (Exception e) {
-      err.println("cannot read input: " + e.getMessage());
-      return 2;
+    Instant at = Instant.now();
+    if (now != null) {
+      at = ReportTimes.parse(now);
+      if (at == null) {
+        throw new BadInput("--now '" + now + "' is not an RFC 3339 time like 2026-01-01T12:00:00Z");
+      }
     }
+    JsonNode policyDoc = onlyDocument(policyFile, read(policyFile));
+    if (!"WorkerHealthPolicy".equals(policyDoc.path("kind").asText("WorkerHealthPolicy"))) {
+      throw new BadInput(policyFile + ": a " + policyDoc.path("kind").asText() + ", not a WorkerHealthPolicy");
+    }
+    List<String> rejected = PolicyValidator.load().apiServerErrors(policyDoc);
+    if (!rejected.isEmpty()) {
+      err.println("invalid policy: the API server would reject " + policyFile + ":");
+      rejected.forEach(r -> err.println("  " + r));
+      return BAD_INPUT;
+    }
+    WorkerHealthPolicy policy = convert(serialization, policyDoc, WorkerHealthPolicy.class, policyFile.toString());
     PolicySettings settings;
     try {
       settings = PolicySettings.from(policy.getSpec());
     } catch (InvalidPolicyException e) {
-      err.println("invalid policy: " + e.getMessage());
-      return 2;
+      err.println("invalid policy: the operator would report InvalidSpec for " + policyFile + ":");
+      e.problems().forEach(p -> err.println("  " + p));
+      return BAD_INPUT;
     }
-    Instant at = now == null ? Instant.now() : Instant.parse(now);
+    List<WorkerHealth> healths = readHealths(serialization, healthFile, read(healthFile));
+    List<Map<?, ?>> targetObjects = targetsFile == null ? List.of()
+        : readObjects(serialization, targetsFile, read(targetsFile));
     List<PodHealth> pods = new ArrayList<>();
     for (WorkerHealth wh : healths) {
       Map<String, String> labels = wh.getMetadata().getLabels() == null ? Map.of() : wh.getMetadata().getLabels();
@@ -100,12 +146,17 @@ public final class PlanCommand implements Callable<Integer> {
     var status = policy.getStatus();
     Instant settleSince = null;
     if (status != null) {
-      var allowed = status.getConditions().stream().filter(c -> c.getType().equals("RemediationAllowed")).findFirst();
+      // the status is the operator's own record; a hand-edited one may hold empty items, which mean nothing
+      status.setHistory(withoutNulls(status.getHistory()));
+      status.setEffectiveness(withoutNulls(status.getEffectiveness()));
+      status.setScaleTargets(withoutNulls(status.getScaleTargets()));
+      status.setConditions(withoutNulls(status.getConditions()));
+      var allowed = status.getConditions().stream().filter(c -> "RemediationAllowed".equals(c.getType())).findFirst();
       if (allowed.isPresent() && "False".equals(allowed.get().getStatus())
           && "TooManyUnhealthy".equals(allowed.get().getReason())) {
         settleSince = at;
       } else if (status.getSuppressionEndedTime() != null) {
-        settleSince = Instant.parse(status.getSuppressionEndedTime());
+        settleSince = ReportTimes.parse(status.getSuppressionEndedTime());
       }
     }
     Map<String, ScaleTargetObservation> targets = new LinkedHashMap<>();
@@ -118,40 +169,132 @@ public final class PlanCommand implements Callable<Integer> {
         status == null ? List.of() : status.getHistory(), settleSince,
         status == null ? List.of() : status.getEffectiveness(), status == null ? List.of() : status.getScaleTargets(),
         targets, RemediationPlanner.outage(settings, pods, at) ? at
-            : status == null || status.getLastOutageTime() == null ? null : Instant.parse(status.getLastOutageTime())),
+            : status == null ? null : ReportTimes.parse(status.getLastOutageTime())),
         at);
     out.println(render(plan));
     out.flush();
     return 0;
   }
 
-  static List<WorkerHealth> readHealths(KubernetesSerialization serialization, String text) {
+  private static <T> List<T> withoutNulls(List<T> list) {
+    return list == null ? new ArrayList<>()
+        : new ArrayList<>(list.stream().filter(java.util.Objects::nonNull).toList());
+  }
+
+  /** The file's text: missing, unreadable, too large or empty files are bad input. */
+  static String read(Path file) throws BadInput {
+    try {
+      if (Files.size(file) > Yaml.MAX_CHARS) {
+        throw new BadInput(file + ": larger than " + (Yaml.MAX_CHARS >> 20) + " MiB, the most plan reads");
+      }
+      String text = Files.readString(file);
+      if (text.isBlank()) {
+        throw new BadInput(file + ": the file is empty");
+      }
+      return text;
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new BadInput(file + ": no such file");
+    } catch (java.io.IOException | java.io.UncheckedIOException e) {
+      throw new BadInput(file + ": cannot be read: " + Yaml.oneLine(e));
+    }
+  }
+
+  private static List<JsonNode> documents(Path file, String text) throws BadInput {
+    try {
+      List<JsonNode> docs = Yaml.documents(text);
+      if (docs.isEmpty()) {
+        throw new BadInput(file + ": no YAML document in it");
+      }
+      return docs;
+    } catch (IllegalArgumentException e) {
+      throw new BadInput(file + ": " + e.getMessage());
+    }
+  }
+
+  private static JsonNode onlyDocument(Path file, String text) throws BadInput {
+    List<JsonNode> docs = documents(file, text);
+    if (docs.size() != 1 || !docs.get(0).isObject()) {
+      throw new BadInput(file + ": expected one resource, found " + (docs.size() != 1 ? docs.size() + " documents"
+          : "a " + docs.get(0).getNodeType().name().toLowerCase()));
+    }
+    return docs.get(0);
+  }
+
+  private static <T> T convert(KubernetesSerialization serialization, Object value, Class<T> type, String where)
+      throws BadInput {
+    try {
+      return serialization.convertValue(value, type);
+    } catch (RuntimeException e) {
+      throw new BadInput(where + ": not a " + type.getSimpleName() + ": " + Yaml.oneLine(e));
+    }
+  }
+
+  static List<WorkerHealth> readHealths(KubernetesSerialization serialization, Path file, String text)
+      throws BadInput {
     List<WorkerHealth> healths = new ArrayList<>();
-    for (Map<?, ?> object : readObjects(serialization, text)) {
-      healths.add(serialization.convertValue(object, WorkerHealth.class));
+    List<JsonNode> objects = readResources(file, text);
+    for (int i = 0; i < objects.size(); i++) {
+      JsonNode object = objects.get(i);
+      String kind = object.path("kind").asText(null);
+      if (kind != null && !"WorkerHealth".equals(kind)) {
+        throw new BadInput(file + ": resource " + (i + 1) + " is a " + kind + ", not a WorkerHealth");
+      }
+      WorkerHealth wh = convert(serialization, object, WorkerHealth.class, file + ": resource " + (i + 1));
+      if (wh.getMetadata() == null || wh.getMetadata().getName() == null) {
+        throw new BadInput(file + ": resource " + (i + 1) + " has no metadata.name");
+      }
+      if (wh.getStatus() != null) {
+        if (wh.getStatus().getWorkers() == null) {
+          wh.getStatus().setWorkers(new ArrayList<>());
+        }
+        for (int w = 0; w < wh.getStatus().getWorkers().size(); w++) {
+          if (wh.getStatus().getWorkers().get(w) == null || wh.getStatus().getWorkers().get(w).getName() == null) {
+            // the API server refuses both (workers are keyed by name)
+            throw new BadInput(file + ": WorkerHealth " + wh.getMetadata().getName() + ": status.workers[" + w
+                + "] " + (wh.getStatus().getWorkers().get(w) == null ? "is empty" : "has no name"));
+          }
+        }
+      }
+      healths.add(wh);
     }
     return healths;
   }
 
-  /** The objects of a YAML/JSON text: several documents, each one object or a List of them. */
-  static List<Map<?, ?>> readObjects(KubernetesSerialization serialization, String text) {
+  /** The objects of a YAML/JSON text as maps: several documents, each one object or a List of them. */
+  static List<Map<?, ?>> readObjects(KubernetesSerialization serialization, Path file, String text)
+      throws BadInput {
     List<Map<?, ?>> objects = new ArrayList<>();
-    for (String doc : text.split("(?m)^---\\s*$")) {
-      if (doc.lines().allMatch(l -> l.isBlank() || l.stripLeading().startsWith("#"))) {
-        continue;
+    for (JsonNode resource : readResources(file, text)) {
+      objects.add(serialization.convertValue(resource, Map.class));
+    }
+    return objects;
+  }
+
+  /** The resources of a YAML/JSON text: several documents, each one resource or a List of them. */
+  static List<JsonNode> readResources(Path file, String text) throws BadInput {
+    List<JsonNode> objects = new ArrayList<>();
+    List<JsonNode> docs = documents(file, text);
+    for (int d = 0; d < docs.size(); d++) {
+      JsonNode doc = docs.get(d);
+      String where = file + (docs.size() > 1 ? " (document " + (d + 1) + ")" : "");
+      if (!doc.isObject()) {
+        throw new BadInput(where + ": expected a resource or a List, found a " + doc.getNodeType().name()
+            .toLowerCase());
       }
-      Map<?, ?> generic = serialization.unmarshal(doc, Map.class);
-      if ("List".equals(generic.get("kind")) || String.valueOf(generic.get("kind")).endsWith("List")) {
-        Object items = generic.get("items");
-        if (items instanceof List<?> list) {
-          for (Object item : list) {
-            if (item instanceof Map<?, ?> m) {
-              objects.add(m);
-            }
+      if (doc.path("kind").asText("").endsWith("List")) {
+        JsonNode items = doc.path("items");
+        if (!items.isArray() && !items.isMissingNode() && !items.isNull()) {
+          throw new BadInput(where + ": items is not a list");
+        }
+        for (int i = 0; i < items.size(); i++) {
+          if (!items.get(i).isObject()) {
+            throw new BadInput(where + ": items[" + i + "] is " + (items.get(i).isNull() ? "empty"
+                : "a " + items.get(i).getNodeType().name().toLowerCase() + ", not a resource"));
           }
+          objects.add(items.get(i));
         }
       } else {
-        objects.add(generic);
+        objects.add(doc);
       }
     }
     return objects;
@@ -183,7 +326,7 @@ public final class PlanCommand implements Callable<Integer> {
     return new ScaleTargetObservation(key, replicas, drivenBy, null);
   }
 
-  static String render(Plan plan) throws Exception {
+  static String render(Plan plan) {
     ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     ObjectNode root = json.createObjectNode();
     ArrayNode actions = root.putArray("actions");
@@ -232,7 +375,11 @@ public final class PlanCommand implements Callable<Integer> {
     counts.put("failing", plan.counts().failing());
     counts.put("unknown", plan.counts().unknown());
     root.put("remediationAllowed", plan.remediationAllowed());
-    return json.writeValueAsString(root);
+    try {
+      return json.writeValueAsString(root);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
 }

@@ -29,8 +29,8 @@ public final class OperatorMetrics {
   private final Set<String> initialized = ConcurrentHashMap.newKeySet();
   /** Held-back remediations the reconciler counts (the others are not suppressions but waiting). */
   static final List<SkipReason> COUNTED_SKIPS = List.of(SkipReason.Paused, SkipReason.TooManyUnhealthy,
-      SkipReason.StaleData, SkipReason.Excluded, SkipReason.Cooldown, SkipReason.RateLimited,
-      SkipReason.MaxConcurrent, SkipReason.OutageHold, SkipReason.NotHelping);
+      SkipReason.StaleData, SkipReason.InvalidTimestamp, SkipReason.Excluded, SkipReason.Cooldown,
+      SkipReason.RateLimited, SkipReason.MaxConcurrent, SkipReason.OutageHold, SkipReason.NotHelping);
   private static final List<String> POLICY_METERS = List.of("workerhealth.remediations",
       "workerhealth.remediations.suppressed", "workerhealth.failure.to.action", "workerhealth.reconcile.errors",
       "workerhealth.policy.pods", "workerhealth.remediation.verifications", "workerhealth.escalations",

@@ -74,6 +74,9 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
     }
 
     public boolean matchesWorker(String worker) {
+      if (worker == null) {
+        return false;
+      }
       for (String p : workerPatterns) {
         if (glob(p).matcher(worker).matches()) {
           return true;
@@ -100,9 +103,7 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
     if (spec == null) {
       throw new InvalidPolicyException(List.of("spec is missing"));
     }
-    if (spec.getSelector() == null) {
-      problems.add("spec.selector is required");
-    }
+    problems.addAll(SelectorValidation.problems(spec.getSelector(), "spec.selector"));
     List<Rule> rules = new ArrayList<>();
     Set<String> names = new HashSet<>();
     List<RemediationRule> specRules = spec.getRules() == null ? List.of() : spec.getRules();
@@ -112,6 +113,10 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
     for (int i = 0; i < specRules.size(); i++) {
       RemediationRule r = specRules.get(i);
       String where = "spec.rules[" + i + "]";
+      if (r == null) {
+        problems.add(where + " is empty");
+        continue;
+      }
       if (r.getName() == null || r.getName().isBlank()) {
         problems.add(where + ".name is required");
       } else if (!names.add(r.getName())) {
@@ -171,8 +176,12 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
         problems.add(where + ".verification.maxNotRecovered must be at least 1");
       }
       Duration forDuration = duration(r.getFor(), DEFAULT_FOR, where + ".for", problems);
-      Set<WorkerCondition> when = r.getWhen() == null || r.getWhen().isEmpty()
-          ? EnumSet.of(WorkerCondition.Failed) : EnumSet.copyOf(r.getWhen());
+      if (r.getWhen() != null && r.getWhen().stream().anyMatch(java.util.Objects::isNull)) {
+        problems.add(where + ".when: a state is empty");
+      }
+      Set<WorkerCondition> when = r.getWhen() == null || r.getWhen().stream().allMatch(java.util.Objects::isNull)
+          ? EnumSet.of(WorkerCondition.Failed)
+          : EnumSet.copyOf(r.getWhen().stream().filter(java.util.Objects::nonNull).toList());
       Rule rule = new Rule(r.getName(), r.getWorkers() == null ? List.of() : List.copyOf(r.getWorkers()), when,
           forDuration, List.copyOf(steps), escalating, window, maxNotRecovered);
       if (rule.scale() != null) {
@@ -202,6 +211,9 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
       problems.add("spec.rateLimit.max must be at least 1");
     }
     Duration ratePer = duration(rate == null ? null : rate.getPer(), DEFAULT_RATE_PER, "spec.rateLimit.per", problems);
+    if (ratePer.compareTo(RateLimit.MIN_PER) < 0) {
+      problems.add("spec." + RateLimit.MIN_PER_MESSAGE);
+    }
     Duration staleAfter = duration(spec.getStaleAfter(), DEFAULT_STALE_AFTER, "spec.staleAfter", problems);
     if (!problems.isEmpty()) {
       throw new InvalidPolicyException(problems);

@@ -13,7 +13,6 @@ import io.workerhealth.api.v1alpha1.WorkerState;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -100,6 +99,7 @@ public final class RemediationPlanner {
     verified.forEach(v -> results.put(v.record(), v.result()));
     List<ActionEffectiveness> effectiveness = effectiveness(policy, in.effectiveness(), verified, now);
 
+    List<Plan.Skip> skips = new ArrayList<>();
     int healthy = 0;
     int failing = 0;
     int unknown = 0;
@@ -113,9 +113,15 @@ public final class RemediationPlanner {
       if (!fresh) {
         unknown++;
       } else {
+        // workers whose lastTransitionTime cannot be believed are Unknown: said, never acted on
+        List<Plan.Skip> untrusted = untrustedWorkers(policy.rules(), pod, now);
+        if (!pod.excluded()) {
+          skips.addAll(untrusted);
+        }
         if (s.getPhase() == HealthPhase.Healthy) {
           healthy++;
-        } else if (match == null && (s.getPhase() == HealthPhase.Unknown || s.getPhase() == HealthPhase.Unreachable)) {
+        } else if (match == null && (s.getPhase() == HealthPhase.Unknown || s.getPhase() == HealthPhase.Unreachable
+            || !untrusted.isEmpty())) {
           unknown++;
         }
         if (match != null) {
@@ -142,7 +148,6 @@ public final class RemediationPlanner {
     }
 
     List<Plan.Decision> actions = new ArrayList<>();
-    List<Plan.Skip> skips = new ArrayList<>();
     List<Plan.Escalation> escalations = new ArrayList<>();
     List<Plan.Attention> attention = new ArrayList<>();
     Map<String, List<ScaleRequest>> scaleRequests = new LinkedHashMap<>();
@@ -154,8 +159,10 @@ public final class RemediationPlanner {
       PodHealth pod = candidates.get(i);
       Match first = firstMatches.get(i);
       if (!freshness.get(i)) {
-        skips.add(skip(pod, first, SkipReason.StaleData, "last report " + age(pod.status(), now)
-            + " ago, older than staleAfter (" + policy.staleAfter().toSeconds() + "s): state unknown"));
+        String untrusted = ReportTimes.reportProblem(pod.status(), now);
+        skips.add(untrusted != null ? skip(pod, first, SkipReason.InvalidTimestamp, untrusted)
+            : skip(pod, first, SkipReason.StaleData, age(pod.status(), now) + ", older than staleAfter ("
+                + policy.staleAfter().toSeconds() + "s): state unknown"));
         continue;
       }
       if (pod.excluded()) {
@@ -601,7 +608,7 @@ public final class RemediationPlanner {
     }
     for (WorkerState w : s.getWorkers()) {
       if (worker.equals(w.getName()) && w.getStatus() == WorkerStatus.Healthy) {
-        Instant since = parse(w.getLastTransitionTime());
+        Instant since = w.getLastTransitionTime() == null ? null : ReportTimes.transitionTime(w, now);
         return after == null || since != null && !since.isBefore(after);
       }
     }
@@ -669,7 +676,10 @@ public final class RemediationPlanner {
           if (condition == null || !rule.when().contains(condition) || !rule.matchesWorker(w.getName())) {
             continue;
           }
-          Instant since = Objects.requireNonNullElse(parse(w.getLastTransitionTime()), now);
+          Instant since = ReportTimes.transitionTime(w, now);
+          if (since == null) {
+            continue; // a time that cannot be believed: see untrustedWorkers
+          }
           if (best == null || since.isBefore(best.since())
               || since.equals(best.since()) && w.getName().compareTo(best.worker()) < 0) {
             best = new Match(rule, w.getName(), since);
@@ -686,6 +696,30 @@ public final class RemediationPlanner {
     return null;
   }
 
+  /** Workers a rule would act on but whose lastTransitionTime cannot be believed: one skip per worker. */
+  private static List<Plan.Skip> untrustedWorkers(List<PolicySettings.Rule> rules, PodHealth pod, Instant now) {
+    WorkerHealthStatus s = pod.status();
+    List<Plan.Skip> out = new ArrayList<>();
+    if (s.getPhase() == HealthPhase.Unreachable) {
+      return out;
+    }
+    Set<String> seen = new HashSet<>();
+    for (WorkerState w : s.getWorkers()) {
+      if (w.getName() == null || ReportTimes.workerProblem(w, now) == null || !seen.add(w.getName())) {
+        continue;
+      }
+      WorkerCondition condition = condition(w.getStatus());
+      for (PolicySettings.Rule rule : rules) {
+        if (condition != null && rule.when().contains(condition) && rule.matchesWorker(w.getName())) {
+          out.add(new Plan.Skip(pod.pod(), w.getName(), rule.name(), SkipReason.InvalidTimestamp,
+              ReportTimes.workerProblem(w, now)));
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
   private static WorkerCondition condition(WorkerStatus status) {
     if (status == null) {
       return WorkerCondition.Unknown;
@@ -699,11 +733,11 @@ public final class RemediationPlanner {
   }
 
   private static Instant unreachableSince(WorkerHealthStatus s, Integer intervalSeconds, Instant now) {
-    Instant lastOk = parse(s.getLastSuccessfulScrapeTime());
+    Instant lastOk = ReportTimes.successfulScrapeTime(s, now);
     if (lastOk != null) {
       return lastOk;
     }
-    Instant last = Objects.requireNonNullElse(parse(s.getLastScrapeTime()), now);
+    Instant last = Objects.requireNonNullElse(ReportTimes.scrapeTime(s, now), now);
     int failures = s.getConsecutiveFailures() == null ? 1 : s.getConsecutiveFailures();
     return last.minusSeconds((long) failures * (intervalSeconds == null ? 0 : intervalSeconds));
   }
@@ -721,14 +755,15 @@ public final class RemediationPlanner {
         && Objects.equals(parse(r.getFailingSince()), match.since()));
   }
 
+  /** Reported within staleAfter, with times that can be believed (see {@link ReportTimes}). */
   static boolean isFresh(WorkerHealthStatus s, Duration staleAfter, Instant now) {
-    Instant last = parse(s.getLastScrapeTime());
-    return last != null && !last.plus(staleAfter).isBefore(now);
+    Instant last = ReportTimes.scrapeTime(s, now);
+    return last != null && ReportTimes.reportProblem(s, now) == null && !last.plus(staleAfter).isBefore(now);
   }
 
   private static String age(WorkerHealthStatus s, Instant now) {
-    Instant last = s == null ? null : parse(s.getLastScrapeTime());
-    return last == null ? "never" : Duration.between(last, now).toSeconds() + "s";
+    Instant last = s == null ? null : ReportTimes.scrapeTime(s, now);
+    return last == null ? "never reported" : "last report " + Duration.between(last, now).toSeconds() + "s ago";
   }
 
   private static boolean after(String time, Instant bound) {
@@ -748,10 +783,6 @@ public final class RemediationPlanner {
     if (time == null) {
       return null;
     }
-    try {
-      return Instant.parse(time);
-    } catch (DateTimeParseException e) {
-      return null;
-    }
+    return ReportTimes.parse(time);
   }
 }

@@ -8,6 +8,11 @@ public enum SkipReason {
   TooManyUnhealthy,
   /** The pod's WorkerHealth was not updated within staleAfter: its state is unknown. */
   StaleData,
+  /**
+   * The report's lastScrapeTime, or a worker's lastTransitionTime, is not an RFC 3339 time or lies in the future
+   * (beyond the clock skew allowed): that state is unknown.
+   */
+  InvalidTimestamp,
   /** The pod is labelled workerhealth.io/exclude. */
   Excluded,
   /** The state has not held for the rule's 'for' yet. */

@@ -38,6 +38,7 @@ import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.planning.PodHealth;
 import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
+import io.workerhealth.operator.planning.ReportTimes;
 import io.workerhealth.operator.planning.SkipReason;
 import io.workerhealth.operator.planning.WorkloadSlots;
 import java.time.Clock;
@@ -193,10 +194,10 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     boolean wasSuppressed = allowedBefore != null && "False".equals(allowedBefore.getStatus())
         && SkipReason.TooManyUnhealthy.name().equals(allowedBefore.getReason());
     Instant settleSince = wasSuppressed ? now
-        : status.getSuppressionEndedTime() == null ? null : Instant.parse(status.getSuppressionEndedTime());
+        : parseOrNull(status.getSuppressionEndedTime());
     boolean outage = RemediationPlanner.outage(settings, pods, now);
     Instant outageSeen = outage ? now
-        : status.getLastOutageTime() == null ? null : Instant.parse(status.getLastOutageTime());
+        : parseOrNull(status.getLastOutageTime());
     Plan plan = planner.plan(settings, new PlanInputs(pods, history, settleSince, status.getEffectiveness(),
         status.getScaleTargets(), targets, outageSeen), now);
     if (outage) {
@@ -421,8 +422,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
       case EVICTED -> {
         r.setOutcome(RemediationOutcome.Succeeded);
         metrics.remediation(ns, name, r.getAction(), RemediationOutcome.Succeeded);
-        if (r.getFailingSince() != null) {
-          metrics.failureToAction(ns, name, r.getAction(), Duration.between(Instant.parse(r.getFailingSince()), now));
+        if (parseOrNull(r.getFailingSince()) != null) {
+          metrics.failureToAction(ns, name, r.getAction(), Duration.between(parseOrNull(r.getFailingSince()), now));
         }
         String msg = "evicted pod " + r.getPod() + ": " + r.getMessage() + " (rule " + r.getRule() + ")";
         events.on(policy, "Normal", "Restarted", msg);
@@ -466,8 +467,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
           r.setOutcome(RemediationOutcome.Succeeded);
           metrics.remediation(ns, name, r.getAction(), RemediationOutcome.Succeeded);
           boolean up = r.getToReplicas() > r.getFromReplicas();
-          if (up && r.getFailingSince() != null) {
-            metrics.failureToAction(ns, name, r.getAction(), Duration.between(Instant.parse(r.getFailingSince()), now));
+          if (up && parseOrNull(r.getFailingSince()) != null) {
+            metrics.failureToAction(ns, name, r.getAction(), Duration.between(parseOrNull(r.getFailingSince()), now));
           }
           String msg = "scaled " + r.getTarget() + " from " + r.getFromReplicas() + " to " + r.getToReplicas() + ": "
               + r.getMessage() + " (rule " + r.getRule() + ")";
@@ -529,11 +530,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   }
 
   private static Instant parseOrNull(String time) {
-    try {
-      return time == null ? null : Instant.parse(time);
-    } catch (java.time.format.DateTimeParseException e) {
-      return null;
-    }
+    return ReportTimes.parse(time);
   }
 
   /** Whether the WorkerHealth was created at or after {@code since} (creation times have whole seconds). */

@@ -123,4 +123,127 @@ class PlanCommandTest {
     assertThat(run("plan", "--policy", dir.resolve("missing.yaml").toString(), "--health", HEALTHS.toString()))
         .isEqualTo(2);
   }
+
+  /** Bad input of any kind: exit code 2, a message naming the file or option, and never a stack trace. */
+  void assertBadInput(int exit, String... expected) {
+    assertThat(exit).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString()).contains(expected).doesNotContain("\tat ").doesNotContain("Exception");
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void emptyAndUnreadableFilesGetOneLineErrors(@TempDir Path dir) throws Exception {
+    Path empty = Files.writeString(dir.resolve("empty.yaml"), "\n");
+    assertBadInput(run("plan", "--policy", empty.toString(), "--health", HEALTHS.toString()),
+        "empty.yaml: the file is empty");
+    assertThat(err.toString().lines()).hasSize(1);
+    err.getBuffer().setLength(0);
+    assertBadInput(run("plan", "--policy", POLICY.toString(), "--health", empty.toString()),
+        "empty.yaml: the file is empty");
+    err.getBuffer().setLength(0);
+    Path garbage = Files.writeString(dir.resolve("garbage.yaml"), "spec: [unclosed\n  rules: {");
+    assertBadInput(run("plan", "--policy", garbage.toString(), "--health", HEALTHS.toString()),
+        "garbage.yaml: not valid YAML or JSON");
+    err.getBuffer().setLength(0);
+    Path pod = Files.writeString(dir.resolve("pod.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: {name: x}\n");
+    assertBadInput(run("plan", "--policy", pod.toString(), "--health", HEALTHS.toString()),
+        "pod.yaml: a Pod, not a WorkerHealthPolicy");
+    err.getBuffer().setLength(0);
+    assertBadInput(run("plan", "--policy", dir.resolve("missing.yaml").toString(), "--health", HEALTHS.toString()),
+        "missing.yaml: no such file");
+  }
+
+  @Test
+  void nullListItemsGetOneLineErrors(@TempDir Path dir) throws Exception {
+    Path nullItem = Files.writeString(dir.resolve("healths.yaml"), "apiVersion: v1\nkind: List\nitems: [null]\n");
+    assertBadInput(run("plan", "--policy", POLICY.toString(), "--health", nullItem.toString()),
+        "healths.yaml: items[0] is empty");
+    err.getBuffer().setLength(0);
+    Path nullWorker = Files.writeString(dir.resolve("worker.yaml"), """
+        apiVersion: workerhealth.io/v1alpha1
+        kind: WorkerHealth
+        metadata: {name: a, labels: {app: outpost, service: delivery}}
+        status: {phase: Failed, lastScrapeTime: "2026-01-01T11:59:58Z", workers: [null]}
+        """);
+    assertBadInput(run("plan", "--policy", POLICY.toString(), "--health", nullWorker.toString()),
+        "WorkerHealth a: status.workers[0] is empty");
+    err.getBuffer().setLength(0);
+    Path nullRule = Files.writeString(dir.resolve("policy.yaml"), Files.readString(POLICY)
+        .replaceAll("(?s)  rules:.*?action: RestartPod\n", "  rules: [null]\n"));
+    assertBadInput(run("plan", "--policy", nullRule.toString(), "--health", HEALTHS.toString()),
+        "spec.rules[0]: Invalid value: \"null\": spec.rules[0] in body must be of type object: \"null\"");
+  }
+
+  @Test
+  void aBadNowOrOptionGetsAOneLineError() {
+    assertBadInput(run("plan", "--policy", POLICY.toString(), "--health", HEALTHS.toString(), "--now", "yesterday"),
+        "--now 'yesterday' is not an RFC 3339 time like 2026-01-01T12:00:00Z");
+    err.getBuffer().setLength(0);
+    assertBadInput(run("plan", "--health", HEALTHS.toString()), "Missing required option: '--policy=<policyFile>'",
+        "--help");
+  }
+
+  @Test
+  void rejectsWhatTheApiServerRejectsWithItsMessages(@TempDir Path dir) throws Exception {
+    Path bad = Files.writeString(dir.resolve("bad.yaml"), Files.readString(POLICY)
+        .replace("- name: restart-stuck-consumer", "- name: Restart_Stuck")
+        .replace("when: [Failed]", "when: []")
+        .replace("maxConcurrent: 1", "maxConcurrent: 0")
+        .replace("rateLimit: {max: 10, per: 1h}", "rateLimit: {max: 10}")
+        .replace("matchLabels: {app: outpost, service: delivery}",
+            "matchExpressions: [{key: app, operator: in, values: [outpost]}]"));
+    assertBadInput(run("plan", "--policy", bad.toString(), "--health", HEALTHS.toString()),
+        "invalid policy: the API server would reject",
+        "  spec.rules[0].name: Invalid value: \"Restart_Stuck\": spec.rules[0].name in body should match "
+            + "'^[a-z0-9]([-a-z0-9]*[a-z0-9])?$'",
+        "  spec.rules[0].when: Invalid value: 0: spec.rules[0].when in body should have at least 1 items",
+        "  spec.maxConcurrent: Invalid value: 0: spec.maxConcurrent in body should be greater than or equal to 1",
+        "  spec.rateLimit.per: Required value",
+        "  spec.selector.matchExpressions[0].operator: Unsupported value: \"in\": supported values: "
+            + "\"DoesNotExist\", \"Exists\", \"In\", \"NotIn\"");
+  }
+
+  @Test
+  void readsWhatKubectlPrintsForFiveThousandPods(@TempDir Path dir) throws Exception {
+    StringBuilder yaml = new StringBuilder("apiVersion: v1\nkind: List\nmetadata: {resourceVersion: \"\"}\nitems:\n");
+    for (int i = 0; i < 5_000; i++) {
+      String name = String.format("outpost-delivery-7d9f8c-%05d", i);
+      yaml.append("""
+          - apiVersion: workerhealth.io/v1alpha1
+            kind: WorkerHealth
+            metadata:
+              creationTimestamp: "2026-01-01T10:00:00Z"
+              generation: 1
+              labels: {app: outpost, service: delivery, pod-template-hash: 7d9f8c}
+              name: %1$s
+              namespace: outpost
+              ownerReferences:
+              - {apiVersion: v1, kind: Pod, name: %1$s, uid: 6f1c2a4e-0000-4000-8000-%2$012d}
+              resourceVersion: "%2$d"
+              uid: 0b7e9d3c-0000-4000-8000-%2$012d
+            spec: {podName: %1$s, targetURL: "http://127.0.0.1:8080/healthz", format: auto, intervalSeconds: 5,
+              heartbeatSeconds: 60}
+            status:
+              phase: Healthy
+              format: outpost
+              httpStatus: 200
+              lastScrapeTime: "2026-01-01T11:59:58Z"
+              lastSuccessfulScrapeTime: "2026-01-01T11:59:58Z"
+              consecutiveFailures: 0
+              ready: 4/4
+              workers:
+              - {name: http-server, status: Healthy, rawStatus: healthy, lastTransitionTime: "2026-01-01T10:00:00Z"}
+              - {name: deliverymq-consumer, status: Healthy, rawStatus: healthy, lastTransitionTime: "2026-01-01T10:00:00Z"}
+              - {name: retrymq-consumer, status: Healthy, rawStatus: healthy, lastTransitionTime: "2026-01-01T10:00:00Z"}
+              - {name: logmq-consumer, status: Healthy, rawStatus: healthy, lastTransitionTime: "2026-01-01T10:00:00Z"}
+          """.formatted(name, i).indent(0));
+    }
+    assertThat(yaml.length()).as("beyond SnakeYAML's default 3 MiB").isGreaterThan(3 * 1024 * 1024);
+    Path healths = Files.writeString(dir.resolve("healths.yaml"), yaml);
+    assertThat(run("plan", "--policy", POLICY.toString(), "--health", healths.toString(),
+        "--now", "2026-01-01T12:00:00Z")).as(err.toString()).isZero();
+    JsonNode plan = new ObjectMapper().readTree(out.toString());
+    assertThat(plan.path("pods").path("selected").asInt()).isEqualTo(5_000);
+    assertThat(plan.path("pods").path("healthy").asInt()).isEqualTo(5_000);
+  }
 }

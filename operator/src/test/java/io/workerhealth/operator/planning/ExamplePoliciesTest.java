@@ -5,11 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
+import io.workerhealth.operator.validation.PolicyValidator;
+import io.workerhealth.operator.validation.Yaml;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
-/** The shipped example policies are ones the operator accepts, with the fields it implements. */
+/** The shipped example policies are ones the API server and the operator accept, with the fields it implements. */
 class ExamplePoliciesTest {
 
   static final Path POLICIES = Path.of("../examples/manifests/policies");
@@ -34,6 +36,8 @@ class ExamplePoliciesTest {
         WorkerHealthPolicy policy = new KubernetesSerialization().unmarshal(Files.readString(f),
             WorkerHealthPolicy.class);
         assertThat(PolicySettings.from(policy.getSpec()).rules()).as(f.toString()).isNotEmpty();
+        assertThat(PolicyValidator.load().apiServerErrors(Yaml.tree(Files.readString(f))))
+            .as("what the API server would answer to %s", f).isEmpty();
       }
     }
   }
