@@ -1,12 +1,14 @@
 package io.workerhealth.sidecar.config;
 
 import io.workerhealth.api.v1alpha1.SourceFormat;
+import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
 import io.workerhealth.sidecar.format.CustomFormatConfig;
-import java.net.URI;
+import io.workerhealth.sidecar.scrape.ScrapeTarget;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -15,10 +17,12 @@ import java.util.function.Function;
 
 /**
  * The sidecar's settings, read from environment variables (see docs/sidecar.md). Every problem is reported at once,
- * so a misconfigured pod fails at start with one clear message rather than one variable at a time.
+ * so a misconfigured pod fails at start with one clear message rather than one variable at a time. What the sidecar
+ * writes into its WorkerHealth's spec is checked against the CRD's own bounds ({@link WorkerHealthSpec}), so the API
+ * server never refuses it.
  */
 public record SidecarConfig(
-    URI targetUrl,
+    ScrapeTarget target,
     Duration interval,
     Duration timeout,
     SourceFormat format,
@@ -36,11 +40,13 @@ public record SidecarConfig(
   /** Reads and validates the settings; throws {@link IllegalArgumentException} listing every problem. */
   public static SidecarConfig fromEnv(Map<String, String> env) {
     List<String> problems = new ArrayList<>();
-    URI url = read(env, "WH_TARGET_URL", DEFAULT_TARGET_URL, SidecarConfig::httpUrl, problems);
-    Duration interval = read(env, "WH_INTERVAL", "5s", SidecarConfig::positive, problems);
+    ScrapeTarget target = target(env, problems);
+    Duration interval = read(env, "WH_INTERVAL", "5s",
+        s -> atMost(positive(s), WorkerHealthSpec.MAX_INTERVAL_SECONDS, "intervalSeconds"), problems);
     Duration timeout = read(env, "WH_TIMEOUT", "2s", SidecarConfig::positive, problems);
     SourceFormat format = read(env, "WH_FORMAT", "auto", SourceFormat::fromWireName, problems);
-    Duration heartbeat = read(env, "WH_HEARTBEAT", "60s", SidecarConfig::positive, problems);
+    Duration heartbeat = read(env, "WH_HEARTBEAT", "60s",
+        s -> atMost(positive(s), WorkerHealthSpec.MAX_HEARTBEAT_SECONDS, "heartbeatSeconds"), problems);
     Integer port = read(env, "WH_METRICS_PORT", "9090", SidecarConfig::port, problems);
     Long bodyLimit = read(env, "WH_BODY_LIMIT", "1Mi", SidecarConfig::positiveSize, problems);
     String podName = env.get("POD_NAME");
@@ -63,8 +69,25 @@ public record SidecarConfig(
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid sidecar configuration:\n  - " + String.join("\n  - ", problems));
     }
-    return new SidecarConfig(url, interval, timeout, format, heartbeat, port, bodyLimit, podName.strip(),
+    return new SidecarConfig(target, interval, timeout, format, heartbeat, port, bodyLimit, podName.strip(),
         podNamespace.strip(), blankToNull(env.get("POD_UID")), labels, custom);
+  }
+
+  /** The target from WH_TARGET_URL and the variables of its credentials, headers, CA file and redirects. */
+  static ScrapeTarget target(Map<String, String> env, List<String> problems) {
+    Map<TargetSetting, String> given = new EnumMap<>(TargetSetting.class);
+    for (TargetSetting s : TargetSetting.values()) {
+      given.put(s, env.get(s.variable()));
+    }
+    if (isBlank(given.get(TargetSetting.URL))) {
+      given.put(TargetSetting.URL, DEFAULT_TARGET_URL);
+    }
+    return TargetSetting.read(given, false, problems);
+  }
+
+  /** Seconds as the WorkerHealth's spec holds them: whole, at least 1 (a sub-second interval is written as 1). */
+  public static int specSeconds(Duration d) {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toSeconds()));
   }
 
   /** The custom format from WH_CUSTOM_* variables, or null when WH_CUSTOM_WORKERS is not set. */
@@ -128,19 +151,19 @@ public record SidecarConfig(
     }
   }
 
-  private static URI httpUrl(String s) {
-    URI uri = URI.create(s);
-    if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-        || uri.getHost() == null) {
-      throw new IllegalArgumentException("must be an http(s) URL with a host");
-    }
-    return uri;
-  }
-
-  private static Duration positive(String s) {
+  static Duration positive(String s) {
     Duration d = Durations.parse(s);
     if (d.isNegative() || d.isZero()) {
       throw new IllegalArgumentException("must be positive");
+    }
+    return d;
+  }
+
+  /** At most {@code maxSeconds}: the bound of the WorkerHealth spec field the value is written to. */
+  static Duration atMost(Duration d, int maxSeconds, String specField) {
+    if (d.compareTo(Duration.ofSeconds(maxSeconds)) > 0) {
+      throw new IllegalArgumentException("must be at most " + Durations.format(Duration.ofSeconds(maxSeconds))
+          + " (the WorkerHealth's spec." + specField + " allows " + maxSeconds + " at most)");
     }
     return d;
   }

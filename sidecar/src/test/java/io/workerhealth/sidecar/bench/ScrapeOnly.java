@@ -23,7 +23,7 @@ public final class ScrapeOnly {
 
   public static void main(String[] args) throws Exception {
     SidecarConfig config = SidecarConfig.fromEnv(System.getenv());
-    HealthScraper scraper = new HealthScraper(HealthScraper.clientFor(config.targetUrl()), config.timeout(),
+    HealthScraper scraper = new HealthScraper(config.target(), config.timeout(),
         config.bodyLimit(), new HealthFormats(config.customFormat()));
     HealthTracker tracker = new HealthTracker(Clock.systemUTC());
     SidecarMetrics metrics = new SidecarMetrics();
@@ -31,7 +31,7 @@ public final class ScrapeOnly {
     WorkerHealthStatus[] current = {null};
     ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
     loop.scheduleWithFixedDelay(() -> {
-      ScrapeOutcome outcome = scraper.scrape(config.targetUrl(), config.format());
+      ScrapeOutcome outcome = scraper.scrape(config.format());
       WorkerHealthStatus next = tracker.next(current[0], outcome);
       metrics.recordScrape(outcome, next);
       current[0] = next;
