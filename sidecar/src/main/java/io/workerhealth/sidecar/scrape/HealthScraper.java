@@ -7,6 +7,7 @@ import io.workerhealth.sidecar.config.Durations;
 import io.workerhealth.sidecar.format.HealthFormats;
 import io.workerhealth.sidecar.format.HealthParseException;
 import io.workerhealth.sidecar.format.HealthResponse;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.ConnectException;
@@ -41,6 +42,7 @@ public final class HealthScraper {
   public static final int MAX_REDIRECTS = 5;
 
   private static final int MAX_ERROR_MESSAGE = 300;
+  private static final String UNEXPECTED_END = "unexpected end of stream";
   private static final Logger LOG = LoggerFactory.getLogger(HealthScraper.class);
 
   private final ScrapeTarget target;
@@ -154,6 +156,10 @@ public final class HealthScraper {
         return failure(ScrapeErrorReason.ConnectionRefused, "connection to " + hostPort(url)
             + " was reset or closed before a complete answer (" + e.getMessage() + ")", httpStatus, start);
       }
+      if (e.getCause() instanceof EOFException && String.valueOf(e.getMessage()).startsWith(UNEXPECTED_END)) {
+        return failure(ScrapeErrorReason.NetworkError, "the answer from " + hostPort(url) + " broke off in its "
+            + "headers, or its headers are longer than the 256 KiB read at most", httpStatus, start);
+      }
       return failure(ScrapeErrorReason.NetworkError, e.getClass().getSimpleName() + ": " + e.getMessage(),
           httpStatus, start);
     } catch (RuntimeException e) {
@@ -245,10 +251,19 @@ public final class HealthScraper {
     }
   }
 
-  /** A connection the app reset or closed before answering: refused in effect ({@link ScrapeErrorReason}). */
+  /**
+   * A connection the app reset, or closed before a byte of the answer (okhttp: "unexpected end of stream" caused by an
+   * end of input after nothing, "limit=0"; the same message with some bytes read is headers broken off or too long).
+   */
   private static boolean isReset(IOException e) {
     String m = e.getMessage() == null ? "" : e.getMessage();
-    return (e instanceof SocketException && m.contains("reset")) || m.startsWith("unexpected end of stream");
+    if (e instanceof SocketException && m.contains("reset")) {
+      return true;
+    }
+    if (!m.startsWith(UNEXPECTED_END)) {
+      return false;
+    }
+    return !(e.getCause() instanceof EOFException eof) || String.valueOf(eof.getMessage()).contains("limit=0 ");
   }
 
   private ScrapeOutcome tooLarge(long contentLength, Integer httpStatus, long start) {
