@@ -178,4 +178,12 @@ class SidecarConfigTest {
             "WH_REDIRECTS=sometimes: 'sometimes' is not one of none, same-host, any")
         .hasMessageNotContaining("secret");
   }
+
+  @Test
+  void everyTargetSettingIsDocumented() throws Exception {
+    String docs = Files.readString(Path.of("../docs/sidecar.md"));
+    for (TargetSetting setting : TargetSetting.values()) {
+      assertThat(docs).contains("`" + setting.variable() + "`").contains(setting.option());
+    }
+  }
 }
