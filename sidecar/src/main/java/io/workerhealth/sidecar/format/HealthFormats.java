@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import io.workerhealth.api.v1alpha1.ScrapeErrorReason;
 import io.workerhealth.api.v1alpha1.SourceFormat;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
+import io.workerhealth.api.v1alpha1.WorkerStatus;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -115,6 +116,22 @@ public final class HealthFormats {
       case IETF -> " (which needs an object 'checks' of arrays, or Content-Type application/health+json)";
       case K8S -> " (which is text lines starting with [+] or [-])";
       default -> "";
+    };
+  }
+
+  /**
+   * What a format makes of one status word (case-insensitive; words outside its vocabulary fall back to the common
+   * ones, else Unknown). For the documentation's tables and the tests that check them.
+   */
+  public static WorkerStatus statusWord(SourceFormat format, String word) {
+    return switch (format) {
+      case OUTPOST -> OutpostFormat.status(word);
+      case SPRING, MICROPROFILE -> SpringActuatorFormat.status(word);
+      case IETF -> IetfHealthFormat.status(word);
+      case ASPNET -> AspNetFormat.status(word);
+      case K8S -> word.strip().equalsIgnoreCase("ok") ? WorkerStatus.Healthy
+          : word.strip().equalsIgnoreCase("failed") ? WorkerStatus.Failed : WorkerStatus.Unknown;
+      default -> StatusWords.common(word);
     };
   }
 

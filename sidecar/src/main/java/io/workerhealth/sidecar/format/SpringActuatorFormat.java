@@ -117,7 +117,9 @@ public final class SpringActuatorFormat implements HealthFormat {
       if (!groups.isEmpty()) {
         note.append("; health groups: ").append(String.join(", ", groups))
             .append(moreGroups > 0 ? " and " + moreGroups + " more" : "")
-            .append(" (scrape a group's path, e.g. /actuator/health/").append(groups.get(0)).append(')');
+            .append(" (scrape a group's path, e.g. /actuator/health/")
+            .append(groups.stream().filter(g -> !g.equals("liveness") && !g.equals("readiness")).findFirst()
+                .orElse(groups.get(0))).append(')');
       }
       if (error != null) {
         note.append("; error: ").append(error);
