@@ -66,8 +66,8 @@ public final class ScrapeCommand implements Callable<Integer> {
       description = "Scrape timeout, more than 0 and at most 1h (default: ${DEFAULT-VALUE}).")
   Duration timeout;
 
-  @Option(names = "--body-limit", defaultValue = "1Mi", converter = SizeConverter.class,
-      description = "Largest body read, e.g. 512Ki (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--body-limit", defaultValue = SidecarConfig.DEFAULT_BODY_LIMIT, converter = SizeConverter.class,
+      description = "Largest body read, e.g. 128Ki (default: ${DEFAULT-VALUE}, sized with the image's heap).")
   long bodyLimit;
 
   @Option(names = "--basic-auth-username", description = "Basic auth user; the password is read from "

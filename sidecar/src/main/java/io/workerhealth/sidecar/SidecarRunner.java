@@ -62,7 +62,7 @@ public final class SidecarRunner implements AutoCloseable {
     this.config = config;
     this.clock = clock;
     this.scraper = new HealthScraper(config.target(), config.timeout(), config.bodyLimit(),
-        new HealthFormats(config.customFormat()));
+        new HealthFormats(config.customFormat(), config.workerFilter()));
     this.tracker = new HealthTracker(clock);
     this.schedule = new ReportSchedule(config.heartbeat());
     WorkerHealthSpec spec = new WorkerHealthSpec();

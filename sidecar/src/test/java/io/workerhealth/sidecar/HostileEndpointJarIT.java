@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.workerhealth.sidecar.config.ByteSizes;
+import io.workerhealth.sidecar.config.SidecarConfig;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -18,6 +20,7 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,12 +30,16 @@ import org.junit.jupiter.params.provider.ValueSource;
  * The runnable jar, under the container image's JVM flags ({@code JAVA_TOOL_OPTIONS} of sidecar/Dockerfile: a 16 MiB
  * heap that exits on OutOfMemoryError), against a health endpoint that misbehaves on purpose. The {@code scrape}
  * command drives it: each case asserts the exit code, the reason, the wall time (bounded by the body cap, or by the
- * timeout, as the case says) and that the JVM survived. Runs after {@code package} (failsafe), on the jar itself.
+ * timeout, as the case says) and that the JVM survived. Runs against the runnable jar, in the package phase (the pom's
+ * {@code image-memory} execution).
  */
+@Tag("image-memory")
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class HostileEndpointJarIT {
 
   static final int MIB = 1024 * 1024;
+  /** The default body limit, sized with the image's heap. */
+  static final int LIMIT = (int) ByteSizes.parse(SidecarConfig.DEFAULT_BODY_LIMIT);
   /** What starting a JVM and scraping may take on a busy machine, on top of what the case itself allows. */
   static final Duration SLACK = Duration.ofSeconds(12);
   /** A timeout long enough that a case finishing well before it was stopped by something else (the body cap). */
@@ -46,7 +53,7 @@ class HostileEndpointJarIT {
 
   @BeforeAll
   void start() throws IOException {
-    jar = Path.of(System.getProperty("sidecar.jar", "target/worker-health-sidecar.jar"));
+    jar = Path.of(System.getProperty("sidecar.jar", "target/worker-health-sidecar.jar")); // set by the pom
     assertThat(jar).as("the runnable jar (built by package)").isRegularFile();
     Matcher flags = Pattern.compile("ENV JAVA_TOOL_OPTIONS=\"([^\"]*)\"")
         .matcher(Files.readString(Path.of(System.getProperty("sidecar.dockerfile", "Dockerfile"))));
@@ -109,10 +116,11 @@ class HostileEndpointJarIT {
         .on("/not-http", (socket, out) -> out.write("SSH-2.0-OpenSSH_9.6\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1)))
         // bodies the parser must survive under the image's heap
         .on("/at-the-limit", HostileEndpoint.json(200, atTheLimit()))
-        .on("/many-workers", HostileEndpoint.json(200, manyWorkers(32_000)))
-        .on("/empty-objects", HostileEndpoint.json(200, ("[" + "{},".repeat(512 * 1024 / 3 - 1) + "{}]")
+        .on("/32000-workers", HostileEndpoint.json(200, manyWorkers(32_000)))
+        .on("/8000-workers", HostileEndpoint.json(200, manyWorkers(8_000)))
+        .on("/empty-objects", HostileEndpoint.json(200, ("[" + "{},".repeat(LIMIT / 3 - 1) + "{}]")
             .getBytes(StandardCharsets.UTF_8)))
-        .on("/deep-nesting", HostileEndpoint.json(200, "[".repeat(MIB / 2)))
+        .on("/deep-nesting", HostileEndpoint.json(200, "[".repeat(LIMIT - 1)))
         .on("/spring-deep-down", HostileEndpoint.json(503, springNested(20)))
         .on("/duplicate-keys", HostileEndpoint.json(503, "{\"status\":\"failed\",\"workers\":{"
             + "\"consumer\":{\"status\":\"failed\"},\"consumer\":{\"status\":\"healthy\"}}}"))
@@ -266,23 +274,31 @@ class HostileEndpointJarIT {
   class BodiesTheParserMustSurvive {
 
     @Test
-    void anOutpostBodyOfExactlyTheLimitIsRead() throws Exception {
+    void anOutpostBodyOfExactlyTheDefaultLimitIsRead() throws Exception {
       Run run = scrapeCase("/at-the-limit", "10s");
       run.survived();
       assertThat(run.exit()).as(run.stdout() + run.stderr()).isZero();
     }
 
     @Test
-    void thirtyTwoThousandWorkersAreReadAsTheFirst256AndACount() throws Exception {
-      Run run = scrapeCase("/many-workers", "10s");
+    void anOrdinaryBodyOf32000WorkersIsOverTheDefaultLimitAndSurvived() throws Exception {
+      Run run = scrapeCase("/32000-workers", "10s");
       run.survived();
-      assertThat(run.exit()).as(run.stdout() + run.stderr()).isZero();
-      assertThat(run.json().path("workers").size()).isEqualTo(256);
-      assertThat(run.json().path("droppedWorkers").asInt()).isEqualTo(32_000 - 256);
+      assertThat(run.exit()).as(run.stdout() + run.stderr()).isEqualTo(2);
+      assertThat(run.reason()).isEqualTo("BodyTooLarge");
     }
 
     @Test
-    void halfAMebibyteOfEmptyObjectsIsRefusedWithoutRunningOutOfMemory() throws Exception {
+    void asManyWorkersAsFitTheLimitAreReadAsTheFirst256AndACount() throws Exception {
+      Run run = scrapeCase("/8000-workers", "10s");
+      run.survived();
+      assertThat(run.exit()).as(run.stdout() + run.stderr()).isZero();
+      assertThat(run.json().path("workers").size()).isEqualTo(256);
+      assertThat(run.json().path("droppedWorkers").asInt()).isEqualTo(8_000 - 256);
+    }
+
+    @Test
+    void aLimitFullOfEmptyObjectsIsRefusedWithoutRunningOutOfMemory() throws Exception {
       Run run = scrapeCase("/empty-objects", "10s");
       run.survived();
       assertThat(run.exit()).as(run.stdout() + run.stderr()).isEqualTo(2);
@@ -318,11 +334,11 @@ class HostileEndpointJarIT {
 
   // ---- bodies --------------------------------------------------------------------------------------------------------
 
-  /** An Outpost body of exactly 1 MiB (the default limit): one worker whose message fills it. */
+  /** An Outpost body of exactly the default limit: one worker whose message fills it. */
   static byte[] atTheLimit() {
     String head = "{\"status\":\"healthy\",\"workers\":{\"http-server\":{\"status\":\"healthy\",\"message\":\"";
     String tail = "\"}}}";
-    return (head + "m".repeat(MIB - head.length() - tail.length()) + tail).getBytes(StandardCharsets.UTF_8);
+    return (head + "m".repeat(LIMIT - head.length() - tail.length()) + tail).getBytes(StandardCharsets.UTF_8);
   }
 
   /** An ordinary Outpost body listing {@code n} healthy workers (32,000 of them: some 970 KB). */

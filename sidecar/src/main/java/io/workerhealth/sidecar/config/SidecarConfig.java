@@ -4,6 +4,7 @@ import io.workerhealth.api.v1alpha1.SourceFormat;
 import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
 import io.workerhealth.sidecar.format.CustomFormatConfig;
+import io.workerhealth.sidecar.format.WorkerFilter;
 import io.workerhealth.sidecar.scrape.ScrapeTarget;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,9 +34,15 @@ public record SidecarConfig(
     String podNamespace,
     String podUid,
     Path labelsFile,
-    CustomFormatConfig customFormat) {
+    CustomFormatConfig customFormat,
+    WorkerFilter workerFilter) {
 
   public static final String DEFAULT_TARGET_URL = "http://127.0.0.1:8080/healthz";
+  /**
+   * Sized with the image's heap ({@code -Xmx16m} in sidecar/Dockerfile): the sidecar survives any body up to this size
+   * with room to spare (SidecarMemoryIT measures it); a larger limit needs a larger heap.
+   */
+  public static final String DEFAULT_BODY_LIMIT = "256Ki";
 
   /** Reads and validates the settings; throws {@link IllegalArgumentException} listing every problem. */
   public static SidecarConfig fromEnv(Map<String, String> env) {
@@ -48,7 +55,7 @@ public record SidecarConfig(
     Duration heartbeat = read(env, "WH_HEARTBEAT", "60s",
         s -> atMost(positive(s), WorkerHealthSpec.MAX_HEARTBEAT_SECONDS, "heartbeatSeconds"), problems);
     Integer port = read(env, "WH_METRICS_PORT", "9090", SidecarConfig::port, problems);
-    Long bodyLimit = read(env, "WH_BODY_LIMIT", "1Mi", SidecarConfig::positiveSize, problems);
+    Long bodyLimit = read(env, "WH_BODY_LIMIT", DEFAULT_BODY_LIMIT, SidecarConfig::positiveSize, problems);
     String podName = env.get("POD_NAME");
     String podNamespace = env.get("POD_NAMESPACE");
     if (isBlank(podName)) {
@@ -59,6 +66,7 @@ public record SidecarConfig(
     }
     Path labels = Path.of(env.getOrDefault("WH_LABELS_FILE", "/etc/podinfo/labels"));
     CustomFormatConfig custom = customFormat(env, problems);
+    WorkerFilter filter = workerFilter(env);
     if (format == SourceFormat.CUSTOM && custom == null) {
       problems.add("WH_FORMAT=custom needs WH_CUSTOM_WORKERS and WH_CUSTOM_STATUS");
     }
@@ -70,7 +78,18 @@ public record SidecarConfig(
       throw new IllegalArgumentException("invalid sidecar configuration:\n  - " + String.join("\n  - ", problems));
     }
     return new SidecarConfig(target, interval, timeout, format, heartbeat, port, bodyLimit, podName.strip(),
-        podNamespace.strip(), blankToNull(env.get("POD_UID")), labels, custom);
+        podNamespace.strip(), blankToNull(env.get("POD_UID")), labels, custom, filter);
+  }
+
+  /**
+   * WH_INCLUDE_WORKERS and WH_EXCLUDE_WORKERS: comma-separated globs over worker names (the pod annotations
+   * workerhealth.io/include-workers and workerhealth.io/exclude-workers map onto them). Unset exclusions mean the
+   * format's defaults (Spring's framework indicators); set, even to nothing, they replace them.
+   */
+  static WorkerFilter workerFilter(Map<String, String> env) {
+    String exclude = env.get("WH_EXCLUDE_WORKERS");
+    return new WorkerFilter(WorkerFilter.globs(env.get("WH_INCLUDE_WORKERS")),
+        exclude == null ? null : WorkerFilter.globs(exclude));
   }
 
   /** The target from WH_TARGET_URL and the variables of its credentials, headers, CA file and redirects. */

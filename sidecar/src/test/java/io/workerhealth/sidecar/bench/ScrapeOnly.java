@@ -24,7 +24,7 @@ public final class ScrapeOnly {
   public static void main(String[] args) throws Exception {
     SidecarConfig config = SidecarConfig.fromEnv(System.getenv());
     HealthScraper scraper = new HealthScraper(config.target(), config.timeout(),
-        config.bodyLimit(), new HealthFormats(config.customFormat()));
+        config.bodyLimit(), new HealthFormats(config.customFormat(), config.workerFilter()));
     HealthTracker tracker = new HealthTracker(Clock.systemUTC());
     SidecarMetrics metrics = new SidecarMetrics();
     new AdminServer(config.metricsPort(), metrics::scrape, () -> true);

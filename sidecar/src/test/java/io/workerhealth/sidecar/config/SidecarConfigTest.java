@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.workerhealth.api.v1alpha1.SourceFormat;
 import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
+import io.workerhealth.sidecar.format.WorkerFilter;
 import io.workerhealth.sidecar.scrape.EndpointCredentials;
 import io.workerhealth.sidecar.scrape.RedirectPolicy;
 import io.workerhealth.sidecar.scrape.ScrapeTarget;
@@ -41,9 +42,23 @@ class SidecarConfigTest {
     assertThat(c.heartbeat()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.format()).isEqualTo(SourceFormat.AUTO);
     assertThat(c.metricsPort()).isEqualTo(9090);
-    assertThat(c.bodyLimit()).isEqualTo(1024 * 1024);
+    assertThat(c.bodyLimit()).isEqualTo(256 * 1024);
     assertThat(c.labelsFile()).hasToString("/etc/podinfo/labels");
     assertThat(c.customFormat()).isNull();
+    assertThat(c.workerFilter()).isEqualTo(WorkerFilter.DEFAULT);
+    assertThat(c.workerFilter().exclusionsFor(SourceFormat.SPRING))
+        .containsExactly("diskSpace", "ping", "ssl", "livenessState", "readinessState");
+    assertThat(c.workerFilter().exclusionsFor(SourceFormat.OUTPOST)).isEmpty();
+  }
+
+  @Test
+  void workerGlobsComeFromTheirVariablesAndAnEmptyExclusionListExcludesNothing() {
+    SidecarConfig c = SidecarConfig.fromEnv(pod("WH_INCLUDE_WORKERS", "kafka/*, *-consumer",
+        "WH_EXCLUDE_WORKERS", "kafka/audit"));
+    assertThat(c.workerFilter().include()).containsExactly("kafka/*", "*-consumer");
+    assertThat(c.workerFilter().exclusionsFor(SourceFormat.SPRING)).containsExactly("kafka/audit");
+    SidecarConfig none = SidecarConfig.fromEnv(pod("WH_EXCLUDE_WORKERS", ""));
+    assertThat(none.workerFilter().exclusionsFor(SourceFormat.SPRING)).isEmpty();
   }
 
   @Test
