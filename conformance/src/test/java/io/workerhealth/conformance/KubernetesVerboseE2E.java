@@ -11,14 +11,19 @@ import io.workerhealth.api.v1alpha1.WorkerState;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
 import io.workerhealth.demo.controlplane.ControlPlaneBinaries;
 import io.workerhealth.demo.controlplane.LocalControlPlane;
+import io.workerhealth.sidecar.config.TargetSetting;
 import io.workerhealth.sidecar.format.HealthResponse;
+import io.workerhealth.sidecar.scrape.ScrapeTarget;
 import java.io.ByteArrayInputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -41,11 +46,16 @@ class KubernetesVerboseE2E {
   static Path dir;
   static LocalControlPlane controlPlane;
   static OkHttpClient client;
+  static Path caFile;
+  static Path tokenFile;
 
   @BeforeAll
   static void start() throws Exception {
     controlPlane = LocalControlPlane.start(ControlPlaneBinaries.locate(), dir.resolve("control-plane"));
     Config admin = controlPlane.adminConfig();
+    // the sidecar's own settings: the cluster's CA and the admin's token, from files as a pod would mount them
+    caFile = Files.write(dir.resolve("ca.crt"), Base64.getDecoder().decode(admin.getCaCertData()));
+    tokenFile = Files.writeString(dir.resolve("token"), admin.getOauthToken());
     KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
     trust.load(null, null);
     int i = 0;
@@ -72,6 +82,16 @@ class KubernetesVerboseE2E {
     }
   }
 
+  /** The API server's path as the sidecar would scrape it: WH_CA_FILE and WH_BEARER_TOKEN_FILE. */
+  static ScrapeTarget target(String path) {
+    List<String> problems = new ArrayList<>();
+    ScrapeTarget target = TargetSetting.read(Map.of(TargetSetting.URL, controlPlane.serverUrl() + path,
+        TargetSetting.CA_FILE, caFile.toString(), TargetSetting.BEARER_TOKEN_FILE, tokenFile.toString()), false,
+        problems);
+    assertThat(problems).isEmpty();
+    return target;
+  }
+
   static HealthResponse fetch(String path) throws Exception {
     try (Response r = client.newCall(new Request.Builder().url(controlPlane.serverUrl() + path).build()).execute()) {
       return new HealthResponse(r.code(), r.header("Content-Type"), r.body().bytes());
@@ -82,7 +102,7 @@ class KubernetesVerboseE2E {
   void livezAndReadyzAreReadAsChecksThenAFailedEtcdIsAFailedWorker() throws Exception {
     for (String path : List.of("/livez?verbose", "/readyz?verbose")) {
       Scrapes.keep("k8s-v1.36.3-" + path.substring(1, path.indexOf('?')) + "-ok.txt", fetch(path));
-      WorkerHealthStatus s = Scrapes.report(controlPlane.serverUrl() + path, client);
+      WorkerHealthStatus s = Scrapes.report(target(path));
       assertThat(s.getScrapeError()).as(path).isNull();
       assertThat(s.getFormat()).isEqualTo(SourceFormat.K8S);
       assertThat(s.getPhase()).as(path).isEqualTo(HealthPhase.Healthy);
@@ -96,7 +116,7 @@ class KubernetesVerboseE2E {
     await().atMost(60, TimeUnit.SECONDS).pollInterval(500, TimeUnit.MILLISECONDS)
         .until(() -> fetch("/readyz?verbose").httpStatus() == 500);
     Scrapes.keep("k8s-v1.36.3-readyz-etcd-down.txt", fetch("/readyz?verbose"));
-    WorkerHealthStatus s = Scrapes.report(controlPlane.serverUrl() + "/readyz?verbose", client);
+    WorkerHealthStatus s = Scrapes.report(target("/readyz?verbose"));
     assertThat(s.getHttpStatus()).isEqualTo(500);
     assertThat(s.getPhase()).isEqualTo(HealthPhase.Failed);
     assertThat(s.worker("etcd")).get().satisfies(w -> {

@@ -6,6 +6,7 @@ import io.workerhealth.sidecar.format.HealthFormats;
 import io.workerhealth.sidecar.format.HealthResponse;
 import io.workerhealth.sidecar.scrape.HealthScraper;
 import io.workerhealth.sidecar.scrape.ScrapeOutcome;
+import io.workerhealth.sidecar.scrape.ScrapeTarget;
 import io.workerhealth.sidecar.track.HealthTracker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +19,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import okhttp3.OkHttpClient;
 
 /** The sidecar's own scrape path (scraper, formats, tracker) pointed at a real producer, and its captured bodies. */
 public final class Scrapes {
@@ -27,13 +27,14 @@ public final class Scrapes {
 
   /** What the sidecar would report after one scrape of {@code url}, with the default settings. */
   public static WorkerHealthStatus report(String url) {
-    return report(url, HealthScraper.clientFor(URI.create(url)));
+    return report(ScrapeTarget.of(url));
   }
 
-  public static WorkerHealthStatus report(String url, OkHttpClient client) {
-    HealthScraper scraper = new HealthScraper(client, Duration.ofSeconds(5), 256 * 1024, new HealthFormats(null));
+  /** The same for a target configured as the sidecar's variables configure it (credentials, CA file, …). */
+  public static WorkerHealthStatus report(ScrapeTarget target) {
+    HealthScraper scraper = new HealthScraper(target, Duration.ofSeconds(5), 256 * 1024, new HealthFormats(null));
     try {
-      ScrapeOutcome outcome = scraper.scrape(URI.create(url), SourceFormat.AUTO);
+      ScrapeOutcome outcome = scraper.scrape(SourceFormat.AUTO);
       return new HealthTracker(Clock.systemUTC()).next(null, outcome);
     } finally {
       scraper.close();
