@@ -35,6 +35,7 @@ import org.bouncycastle.openssl.PEMKeyPair;
 import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
+import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -85,8 +86,9 @@ public record WebhookCertificate(String certificatePem, String privateKeyPem, St
       List<Object> bundle = new ArrayList<>();
       bundle.add(converter.getCertificate(ca));
       previousCas.stream().filter(c -> c.getNotAfter().toInstant().isAfter(now)).forEach(bundle::add);
-      return new WebhookCertificate(pem(List.of(converter.getCertificate(leaf))), pem(List.of(keys.getPrivate())),
-          pem(bundle));
+      // PKCS#8 ("PRIVATE KEY"), which Go, the JDK and cert-manager's Secrets all use
+      return new WebhookCertificate(pem(List.of(converter.getCertificate(leaf))),
+          pem(List.of(new JcaPKCS8Generator(keys.getPrivate(), null))), pem(bundle));
     } catch (GeneralSecurityException | OperatorCreationException | IOException e) {
       throw new IllegalStateException("could not issue the webhook's certificate", e);
     }
