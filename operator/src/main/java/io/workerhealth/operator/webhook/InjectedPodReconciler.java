@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.javaoperatorsdk.operator.api.config.informer.Informer;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.IndexedResourceCache;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
@@ -12,8 +13,8 @@ import io.workerhealth.operator.injection.PodInjector;
 import io.workerhealth.operator.injection.SidecarTemplate;
 import io.workerhealth.operator.reconcile.EventRecorder;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
@@ -30,8 +31,10 @@ public final class InjectedPodReconciler implements Reconciler<Pod> {
   private final WebhookMetrics metrics;
   private final EventRecorder events;
   private final SidecarRoleBindings roleBindings;
-  /** Pods now without their sidecar, by UID, to their namespace. */
-  private final Map<String, String> missing = new ConcurrentHashMap<>();
+  /** UIDs of pods found without their sidecar and reported (each once). */
+  private final Set<String> reported = ConcurrentHashMap.newKeySet();
+  /** The informer's cache of labelled pods: the gauge counts from it when scraped, so deleted pods leave it. */
+  private volatile IndexedResourceCache<Pod> pods;
 
   /** @param roleBindings null when the chart binds the sidecar role itself */
   public InjectedPodReconciler(WebhookMetrics metrics, EventRecorder events, SidecarRoleBindings roleBindings) {
@@ -42,12 +45,13 @@ public final class InjectedPodReconciler implements Reconciler<Pod> {
 
   @Override
   public UpdateControl<Pod> reconcile(Pod pod, Context<Pod> context) {
+    pods = context.getPrimaryCache();
     String uid = pod.getMetadata().getUid();
     String namespace = pod.getMetadata().getNamespace();
+    // the namespace's gauge exists, at 0, once a labelled pod is seen in it
+    metrics.missingPods(namespace, () -> countMissing(namespace));
     if (context.isPrimaryResourceDeleted() || pod.getMetadata().getDeletionTimestamp() != null) {
-      if (missing.remove(uid) != null) {
-        publish(namespace);
-      }
+      reported.remove(uid);
       return UpdateControl.noUpdate();
     }
     if (hasSidecar(pod)) {
@@ -56,9 +60,8 @@ public final class InjectedPodReconciler implements Reconciler<Pod> {
       }
       return UpdateControl.noUpdate();
     }
-    if (missing.putIfAbsent(uid, namespace) == null) {
+    if (reported.add(uid)) {
       metrics.missedInjection(namespace);
-      publish(namespace);
       String message = "pod " + pod.getMetadata().getName() + " is labelled " + PodInjector.INJECT_LABEL
           + "=true but runs without the worker health sidecar: the injection webhook did not answer when it was "
           + "created (failurePolicy Ignore let it through). Recreate it once the webhook runs, e.g. kubectl rollout "
@@ -76,8 +79,13 @@ public final class InjectedPodReconciler implements Reconciler<Pod> {
     return UpdateControl.noUpdate();
   }
 
-  private void publish(String namespace) {
-    metrics.missingPods(namespace, (int) missing.values().stream().filter(namespace::equals).count());
+  private int countMissing(String namespace) {
+    IndexedResourceCache<Pod> cache = pods;
+    if (cache == null) {
+      return 0;
+    }
+    return (int) cache.list(namespace).filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .filter(p -> !hasSidecar(p)).count();
   }
 
   static boolean hasSidecar(Pod pod) {
