@@ -294,6 +294,29 @@ class HelmChartIT {
         });
   }
 
+  /** What NOTES.txt and the README tell users to write is what the webhook reads. */
+  @Test
+  void theNotesAndTheReadmeNameOnlyAnnotationsTheWebhookKnows() throws IOException {
+    java.util.Set<String> known = new java.util.HashSet<>(List.of("inject", "sidecar", "exclude"));
+    io.workerhealth.operator.injection.SidecarSetting.ALL.forEach(x -> known.add(x.key()));
+    for (Path file : List.of(CHART.resolve("templates/NOTES.txt"), CHART.resolve("README.md"))) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("workerhealth\\.io/([a-z][a-z-]*)")
+          .matcher(Files.readString(file));
+      int found = 0;
+      while (m.find()) {
+        found++;
+        assertThat(known).as("workerhealth.io/%s in %s", m.group(1), file).contains(m.group(1));
+      }
+      assertThat(found).as("annotations shown in %s", file).isGreaterThan(2);
+    }
+    // the README's list of annotation keys
+    String readme = Files.readString(CHART.resolve("README.md"));
+    for (String key : List.of("url", "port", "path", "format", "interval", "timeout", "heartbeat")) {
+      assertThat(io.workerhealth.operator.injection.SidecarSetting.byKey(key)).as(key).isPresent();
+      assertThat(readme).contains("`" + key + "`");
+    }
+  }
+
   static String uncheckedTemplate(String... extra) {
     try {
       return template(extra);
