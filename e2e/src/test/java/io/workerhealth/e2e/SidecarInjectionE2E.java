@@ -32,6 +32,7 @@ import io.workerhealth.demo.controlplane.ControlPlaneBinaries;
 import io.workerhealth.demo.controlplane.LocalControlPlane;
 import io.workerhealth.examples.SampleAppConfig;
 import io.workerhealth.examples.SampleWorkerApp;
+import io.workerhealth.operator.OperatorMain;
 import io.workerhealth.operator.OperatorSettings;
 import io.workerhealth.operator.WorkerHealthOperator;
 import io.workerhealth.operator.injection.SidecarTemplate;
@@ -101,6 +102,7 @@ class SidecarInjectionE2E {
 
   @BeforeAll
   static void installChartAndStartTheWebhook() throws Exception {
+    OperatorMain.respondWithoutNagleDelay();
     controlPlane = LocalControlPlane.start(ControlPlaneBinaries.locate(), Path.of("target", "control-plane-inject"));
     admin = controlPlane.adminClient();
     admin.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(APP_NS).endMetadata().build())
@@ -295,9 +297,9 @@ class SidecarInjectionE2E {
     assertThat(admin.pods().inNamespace(APP_NS).withName("injected-" + (LATENCY_PODS - 1)).get().getSpec()
         .getInitContainers()).hasSize(1);
     System.out.printf("E2E injection latency (%d pods each): pod create without webhook p50 %.1f ms p99 %.1f ms; "
-            + "with webhook p50 %.1f ms p99 %.1f ms; webhook's own answer p50 %.2f ms p99 %.2f ms%n", LATENCY_PODS,
-        percentile(without, 50), percentile(without, 99), percentile(with, 50), percentile(with, 99),
-        webhookQuantile("0.5"), webhookQuantile("0.99"));
+            + "with webhook p50 %.1f ms p99 %.1f ms; webhook's own answer mean %.2f ms, p50 <= %s ms, p99 <= %s ms%n",
+        LATENCY_PODS, percentile(without, 50), percentile(without, 99), percentile(with, 50), percentile(with, 99),
+        webhookMean(), webhookBucket(0.5), webhookBucket(0.99));
   }
 
   @Test
@@ -441,15 +443,33 @@ class SidecarInjectionE2E {
     return sum;
   }
 
-  /** The webhook's own answer time (ms) at a quantile, as its metric publishes it (the last minutes' requests). */
-  static double webhookQuantile(String q) {
+  /** The webhook's own mean answer time (ms) for injected pods, from its histogram's sum and count. */
+  static double webhookMean() {
+    return metric("workerhealth_webhook_admission_seconds_sum", "namespace=\"" + APP_NS + "\"",
+        "result=\"Injected\"") * 1000 / metric("workerhealth_webhook_admission_seconds_count",
+        "namespace=\"" + APP_NS + "\"", "result=\"Injected\"");
+  }
+
+  /** The upper bound (ms) of the webhook histogram's bucket holding quantile q of its injected pods' answers. */
+  static String webhookBucket(double q) {
+    double total = metric("workerhealth_webhook_admission_seconds_count", "namespace=\"" + APP_NS + "\"",
+        "result=\"Injected\"");
+    List<double[]> buckets = new ArrayList<>();
     for (String l : operator.metrics().registry().scrape().split("\n")) {
-      if (l.matches("workerhealth_webhook_admission_seconds(_percentile)?\\{.*") && l.contains("quantile=\"" + q + "\"")
-          && l.contains("namespace=\"" + APP_NS + "\"") && l.contains("result=\"Injected\"")) {
-        return Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)) * 1000;
+      if (l.startsWith("workerhealth_webhook_admission_seconds_bucket{") && l.contains("namespace=\"" + APP_NS + "\"")
+          && l.contains("result=\"Injected\"")) {
+        String le = l.substring(l.indexOf("le=\"") + 4, l.indexOf('"', l.indexOf("le=\"") + 4));
+        buckets.add(new double[] {le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le),
+            Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1))});
       }
     }
-    return Double.NaN;
+    buckets.sort((a, b) -> Double.compare(a[0], b[0]));
+    for (double[] b : buckets) {
+      if (b[1] >= q * total) {
+        return String.format(java.util.Locale.ROOT, "%.2f", b[0] * 1000);
+      }
+    }
+    return "?";
   }
 
   static long timeCreate(Pod pod) {
