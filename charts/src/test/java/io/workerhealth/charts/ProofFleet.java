@@ -223,6 +223,13 @@ final class ProofFleet implements AutoCloseable {
             .withName("batch-5f6d7").withUid("rs-batch").withController(true).build())
         .endMetadata().withNewSpec().withServiceAccountName(RbacProofIT.SIDECAR_SA).addNewContainer()
         .withName("batch").withImage("registry.example/batch:1").endContainer().endSpec().build()).create();
+    // an injected pod of an account no chart value binds: the operator makes its RoleBinding
+    client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("reports-batch-0")
+        .withNamespace(NS).withLabels(Map.of("app", "reports-batch", PodInjector.INJECT_LABEL, "true"))
+        .endMetadata().withNewSpec().withServiceAccountName("reports-workers")
+        .addNewContainer().withName("batch").withImage("registry.example/batch:1").endContainer()
+        .addNewInitContainer().withName(SidecarTemplate.CONTAINER_NAME).withImage("ghcr.io/workerhealth/sidecar:0.1.0")
+        .withRestartPolicy("Always").endInitContainer().endSpec().build()).create();
   }
 
   /** Less than a third of the first certificate's validity is now left: the webhook renews it. */

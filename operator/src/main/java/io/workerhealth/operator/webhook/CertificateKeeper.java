@@ -94,12 +94,13 @@ public final class CertificateKeeper {
       return Optional.empty();
     }
     Map<String, String> data = secret.getData();
-    if (!data.containsKey("tls.crt") || !data.containsKey("tls.key") || !data.containsKey("ca.crt")) {
+    if (!data.containsKey("tls.crt") || !data.containsKey("tls.key")) {
       return Optional.empty();
     }
     try {
+      // ca.crt may be missing from a Secret another issuer wrote; one issued here always has it (else: renewed)
       WebhookCertificate c = new WebhookCertificate(decode(data.get("tls.crt")), decode(data.get("tls.key")),
-          decode(data.get("ca.crt")));
+          data.containsKey("ca.crt") ? decode(data.get("ca.crt")) : "");
       c.certificate();
       c.privateKey();
       return Optional.of(c);

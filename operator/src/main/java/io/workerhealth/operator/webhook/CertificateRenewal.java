@@ -25,6 +25,7 @@ public final class CertificateRenewal {
     try {
       var cert = stored.get().certificate();
       stored.get().privateKey();
+      stored.get().caCertificates(); // the bundle the caBundle is kept equal to
       if (!stored.get().dnsNames().containsAll(dnsNames)) {
         return new Verdict(true, "NamesChanged");
       }

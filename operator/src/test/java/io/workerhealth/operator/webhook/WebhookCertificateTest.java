@@ -56,5 +56,7 @@ class WebhookCertificateTest {
         .isEqualTo("NamesChanged");
     WebhookCertificate broken = new WebhookCertificate(cert.certificatePem(), "not a key", cert.caBundlePem());
     assertThat(CertificateRenewal.decide(Optional.of(broken), NAMES, NOW).reason()).isEqualTo("Unreadable");
+    WebhookCertificate noBundle = new WebhookCertificate(cert.certificatePem(), cert.privateKeyPem(), "");
+    assertThat(CertificateRenewal.decide(Optional.of(noBundle), NAMES, NOW).reason()).isEqualTo("Unreadable");
   }
 }
