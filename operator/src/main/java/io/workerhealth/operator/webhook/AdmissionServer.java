@@ -99,7 +99,8 @@ public final class AdmissionServer implements AutoCloseable {
       String result;
       AdmissionResponse response;
       try {
-        Pod pod = SERIALIZATION.convertValue(request.getObject(), Pod.class);
+        // fabric8 reads the embedded object as the kind it names: a Pod already, converted only if not
+        Pod pod = request.getObject() instanceof Pod p ? p : SERIALIZATION.convertValue(request.getObject(), Pod.class);
         InjectionDecision decision = injector.decide(pod);
         response = answer(request.getUid(), decision);
         result = decision instanceof InjectionDecision.Inject ? "Injected"
