@@ -69,7 +69,8 @@ public final class PodInjector {
         .map(ContainerPort::getContainerPort).filter(p -> Objects.equals(p, metricsPort)).findFirst()
         .ifPresent(p -> problems.add("port " + p + " is the sidecar's metrics port and container " + c.getName()
             + " declares it too; set " + SidecarSetting.ANNOTATION_PREFIX + "metrics-port to a free port")));
-    if (mode == SidecarMode.CLASSIC && ("Never".equals(spec.getRestartPolicy()) || "OnFailure".equals(spec.getRestartPolicy()))) {
+    boolean runsToCompletion = "Never".equals(spec.getRestartPolicy()) || "OnFailure".equals(spec.getRestartPolicy());
+    if (mode == SidecarMode.CLASSIC && runsToCompletion) {
       problems.add("a classic sidecar never exits, so this pod (restartPolicy " + spec.getRestartPolicy()
           + ") would never complete; use " + SidecarSetting.ANNOTATION_PREFIX + "sidecar-mode=native");
     }

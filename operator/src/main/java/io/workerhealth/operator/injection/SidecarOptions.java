@@ -48,7 +48,8 @@ public final class SidecarOptions {
       }
     });
     fromPod.putAll(checked(podAnnotations, SidecarSetting.ANNOTATION_PREFIX, problems, true));
-    if (podAnnotations.containsKey("url") && (podAnnotations.containsKey("port") || podAnnotations.containsKey("path"))) {
+    boolean podSetsPortOrPath = podAnnotations.containsKey("port") || podAnnotations.containsKey("path");
+    if (podAnnotations.containsKey("url") && podSetsPortOrPath) {
       problems.add("set " + SidecarSetting.ANNOTATION_PREFIX + "url or " + SidecarSetting.ANNOTATION_PREFIX + "port/"
           + SidecarSetting.ANNOTATION_PREFIX + "path, not both");
     }

@@ -116,8 +116,8 @@ public final class CertificateKeeper {
         encode(issued.privateKeyPem()), "ca.crt", encode(issued.caBundlePem()));
     try {
       if (current == null) {
-        client.secrets().inNamespace(settings.namespace()).resource(new SecretBuilder().withNewMetadata().withName(settings.secretName())
-            .withNamespace(settings.namespace())
+        client.secrets().inNamespace(settings.namespace()).resource(new SecretBuilder().withNewMetadata()
+            .withName(settings.secretName()).withNamespace(settings.namespace())
             .addToLabels("app.kubernetes.io/managed-by", "worker-health-operator").endMetadata()
             .withType("kubernetes.io/tls").withData(data).build()).create();
       } else {
