@@ -84,6 +84,10 @@ requests the operator makes (WorkerHealths are only read through the informer's 
 {{- printf "%s-sidecar-injector" (include "who.fullname" .) -}}
 {{- end -}}
 
+{{- define "who.templateWebhookConfiguration" -}}
+{{- printf "%s-sidecar-templates" (include "who.fullname" .) -}}
+{{- end -}}
+
 {{/* What the operator needs in each namespace where pods are injected: watch the labelled pods (to find those created
 without their sidecar), and bind the sidecar ClusterRole, by name and no other, to injected pods' ServiceAccounts. */}}
 {{- define "who.injectionNamespacedRules" -}}

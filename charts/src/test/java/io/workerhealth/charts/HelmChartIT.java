@@ -253,6 +253,15 @@ class HelmChartIT {
         .isEqualTo("who-worker-health-operator-webhook");
     Container operator = defaults.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
     assertThat(operator.getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo("webhook"));
+    // workloads: only those whose pod template carries the label are sent (matchConditions), never blocked on outage
+    JsonNode templates = new ObjectMapper().valueToTree(defaults.ofKind("ValidatingWebhookConfiguration")
+        .findFirst().orElseThrow().getAdditionalProperties()).path("webhooks").get(0);
+    assertThat(templates.path("failurePolicy").asText()).isEqualTo("Ignore");
+    assertThat(templates.path("clientConfig").path("service").path("path").asText()).isEqualTo("/validate");
+    assertThat(templates.path("clientConfig").has("caBundle")).isFalse();
+    assertThat(templates.path("matchConditions").get(0).path("expression").asText())
+        .contains("object.spec.template.metadata.labels['workerhealth.io/inject'] == 'true'")
+        .contains("object.spec.jobTemplate.spec.template.metadata.labels['workerhealth.io/inject'] == 'true'");
 
     // binding: the sidecar ClusterRole by name, nothing else; no escalate anywhere
     ClusterRole role = defaults.all(ClusterRole.class)
@@ -271,6 +280,7 @@ class HelmChartIT {
 
     RenderedChart off = RenderedChart.parse(uncheckedTemplate("--set", "injection.enabled=false"));
     assertThat(off.ofKind("MutatingWebhookConfiguration")).isEmpty();
+    assertThat(off.ofKind("ValidatingWebhookConfiguration")).isEmpty();
     assertThat(off.all(ClusterRole.class).flatMap(r -> r.getRules().stream()))
         .noneMatch(r -> r.getVerbs().contains("bind"));
   }
@@ -282,6 +292,8 @@ class HelmChartIT {
     GenericKubernetesResource config = chart.ofKind("MutatingWebhookConfiguration").findFirst().orElseThrow();
     assertThat(config.getMetadata().getAnnotations())
         .containsEntry("cert-manager.io/inject-ca-from", "ops/who-worker-health-operator-webhook");
+    assertThat(chart.ofKind("ValidatingWebhookConfiguration").findFirst().orElseThrow().getMetadata()
+        .getAnnotations()).containsEntry("cert-manager.io/inject-ca-from", "ops/who-worker-health-operator-webhook");
     assertThat(chart.ofKind("Certificate")).singleElement().satisfies(c -> assertThat(c.getAdditionalProperties()
         .get("spec").toString()).contains("secretName=who-worker-health-operator-webhook-tls")
         .contains("who-worker-health-operator-webhook.ops.svc"));

@@ -204,6 +204,8 @@ final class ProofFleet implements AutoCloseable {
   private void startInjection(String releaseNamespace) throws IOException {
     chart.all(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
         .forEach(c -> client.resource(c).create());
+    chart.all(io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class)
+        .forEach(c -> client.resource(c).create());
     // what helm installed: the chart's own sidecar RoleBindings (the operator finds them and binds nothing twice)
     chart.all(io.fabric8.kubernetes.api.model.rbac.RoleBinding.class)
         .filter(b -> b.getRoleRef().getName().equals("worker-health-sidecar"))

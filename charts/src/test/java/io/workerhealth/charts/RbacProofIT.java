@@ -84,8 +84,11 @@ class RbacProofIT {
     if (!watchNamespaces.isEmpty()) {
       // but the caBundle of the chart's own webhook configuration, which is cluster-scoped
       assertThat(operatorRbac.permissions()).as("a namespaced install grants nothing else cluster-wide")
-          .allSatisfy(p -> assertThat(p.namespace() != null || (p.resource().equals("mutatingwebhookconfigurations")
-              && p.resourceNames().equals(List.of("who-worker-health-operator-sidecar-injector")))).isTrue());
+          .allSatisfy(p -> assertThat(p.namespace() != null
+              || (p.resource().equals("mutatingwebhookconfigurations")
+                  && p.resourceNames().equals(List.of("who-worker-health-operator-sidecar-injector")))
+              || (p.resource().equals("validatingwebhookconfigurations")
+                  && p.resourceNames().equals(List.of("who-worker-health-operator-sidecar-templates")))).isTrue());
     }
 
     fleet = new ProofFleet(server, client).withInjection(chart).start(HelmChartIT.CHART, operatorRbac, watchNamespaces, RELEASE_NAMESPACE, dir);
@@ -140,7 +143,9 @@ class RbacProofIT {
     assertThat(operatorCalls).as("the operator bound the sidecar role for the injected pods and kept its webhook")
         .anySatisfy(a -> assertThat(a.toString()).startsWith("create rbac.authorization.k8s.io/rolebindings"))
         .anySatisfy(a -> assertThat(a.toString()).startsWith("update core/secrets"))
-        .anySatisfy(a -> assertThat(a.toString()).startsWith("patch admissionregistration.k8s.io/mutatingwebhookconfigurations"));
+        .anySatisfy(a -> assertThat(a.toString()).startsWith("patch admissionregistration.k8s.io/mutatingwebhookconfigurations"))
+        .anySatisfy(a -> assertThat(a.toString())
+            .startsWith("patch admissionregistration.k8s.io/validatingwebhookconfigurations"));
     assertEveryCallAllowedAndEveryGrantUsed("operator", operatorRbac, operatorNeeds);
     assertEveryCallAllowedAndEveryGrantUsed("sidecar", sidecarRbac, sidecarCalls);
   }

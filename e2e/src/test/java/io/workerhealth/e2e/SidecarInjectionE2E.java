@@ -244,7 +244,7 @@ class SidecarInjectionE2E {
 
   @Test
   @Order(5)
-  void badAnnotationsAreRejectedWithAMessageNamingThem() {
+  void badAnnotationsAreRejectedWithAMessageNamingThemOnPodsAndWorkloads() {
     assertThatThrownBy(() -> admin.pods().inNamespace(APP_NS).resource(pod("bad", "true",
         Map.of("workerhealth.io/interval", "5 seconds", "workerhealth.io/intervall", "5s"))).create())
         .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(400))
@@ -252,15 +252,17 @@ class SidecarInjectionE2E {
         .hasMessageContaining("workerhealth.io/interval=\"5 seconds\": not a duration")
         .hasMessageContaining("unknown annotation workerhealth.io/intervall");
 
-    // a Deployment is accepted; its ReplicaSet reports why no pod can be created
-    createDeployment(APP_NS, "typo", true, Map.of("workerhealth.io/format", "xml"));
-    await().atMost(TIMEOUT).untilAsserted(() -> assertThat(events(APP_NS, "FailedCreate"))
-        .anySatisfy(e -> assertThat(e.getMessage()).contains("workerhealth.io/format=\"xml\": unknown format 'xml'")));
-    assertThat(admin.pods().inNamespace(APP_NS).withLabel("app", "typo").list().getItems()).isEmpty();
-    // else its ReplicaSet, retrying, would get its pods through while the webhook is down (a later test)
-    admin.apps().deployments().inNamespace(APP_NS).withName("typo").delete();
-    await().atMost(TIMEOUT).until(() -> admin.apps().replicaSets().inNamespace(APP_NS).withLabel("app", "typo")
-        .list().getItems().isEmpty());
+    // a workload whose pod template asks for the sidecar is refused at once, with the same message
+    assertThatThrownBy(() -> createDeployment(APP_NS, "typo", true, Map.of("workerhealth.io/format", "xml")))
+        .isInstanceOfSatisfying(KubernetesClientException.class, e -> assertThat(e.getCode()).isEqualTo(400))
+        .hasMessageContaining("admission webhook \"templates.inject.workerhealth.io\" denied the request")
+        .hasMessageContaining("workerhealth.io/format=\"xml\": unknown format 'xml'");
+    assertThat(admin.apps().deployments().inNamespace(APP_NS).withName("typo").get()).isNull();
+    // a workload not asking for the sidecar is not even sent (matchConditions): nothing to refuse
+    createDeployment(APP_NS, "unasked", false, Map.of("workerhealth.io/format", "xml"));
+    assertThat(metric("workerhealth_webhook_admission_seconds_count", "result=\"TemplateRejected\"")).isEqualTo(1);
+    assertThat(metric("workerhealth_webhook_admission_seconds_count", "result=\"TemplateAccepted\""))
+        .as("the labelled Deployments created before").isGreaterThanOrEqualTo(1);
   }
 
   @Test

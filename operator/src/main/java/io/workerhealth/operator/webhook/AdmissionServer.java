@@ -3,7 +3,11 @@ package io.workerhealth.operator.webhook;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodTemplateSpec;
 import io.fabric8.kubernetes.api.model.StatusBuilder;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionRequest;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
@@ -29,8 +33,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The admission endpoint the API server calls over TLS: {@code POST /inject} with an AdmissionReview of a pod being
- * created, answered with the pod's JSON Patch, unchanged, or refused (the message names the annotation). Every
+ * The admission endpoints the API server calls over TLS: {@code POST /inject} with an AdmissionReview of a pod being
+ * created, answered with the pod's JSON Patch, unchanged, or refused (the message names the annotation); {@code POST
+ * /validate} with a workload whose pod template asks for the sidecar, refused when its pods would be. Every
  * replica serves it: answering needs nothing but the pod and the settings.
  */
 public final class AdmissionServer implements AutoCloseable {
@@ -64,7 +69,8 @@ public final class AdmissionServer implements AutoCloseable {
       return t;
     });
     server.setExecutor(executor);
-    server.createContext("/inject", this::handle);
+    server.createContext("/inject", exchange -> handle(exchange, this::injectPod));
+    server.createContext("/validate", exchange -> handle(exchange, this::checkTemplate));
     server.start();
   }
 
@@ -72,7 +78,50 @@ public final class AdmissionServer implements AutoCloseable {
     return server.getAddress().getPort();
   }
 
-  private void handle(HttpExchange exchange) throws IOException {
+  /** An admission answer, and what it was for the metric's {@code result}. */
+  record Answer(AdmissionResponse response, String result) {}
+
+  /** A pod being created: the sidecar added, or the pod left alone or refused. */
+  private Answer injectPod(AdmissionRequest request) {
+    // fabric8 reads the embedded object as the kind it names: a Pod already, converted only if not
+    Pod pod = request.getObject() instanceof Pod p ? p : SERIALIZATION.convertValue(request.getObject(), Pod.class);
+    InjectionDecision decision = injector.decide(pod);
+    if (decision instanceof InjectionDecision.Reject r) {
+      LOG.info("refused a pod in {}: {}", request.getNamespace(), r.message());
+    }
+    return new Answer(answer(request.getUid(), decision), decision instanceof InjectionDecision.Inject ? "Injected"
+        : decision instanceof InjectionDecision.Skip ? "Skipped" : "Rejected");
+  }
+
+  /**
+   * A workload whose pod template asks for the sidecar (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job,
+   * CronJob): refused when its pods would be, so {@code kubectl apply} shows the message at once rather than the
+   * ReplicaSet's events later. Never patched: the pods get the sidecar when they are created.
+   */
+  private Answer checkTemplate(AdmissionRequest request) {
+    JsonNode object = SERIALIZATION.convertValue(request.getObject(), JsonNode.class);
+    JsonNode template = object.at("/spec/template");
+    if (template.isMissingNode()) {
+      template = object.at("/spec/jobTemplate/spec/template");
+    }
+    AdmissionResponseBuilder allowed = new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true);
+    if (!template.isObject()) {
+      return new Answer(allowed.build(), "TemplateAccepted");
+    }
+    PodTemplateSpec spec = SERIALIZATION.convertValue(template, PodTemplateSpec.class);
+    Pod pod = new PodBuilder().withMetadata(spec.getMetadata() == null ? new ObjectMeta() : spec.getMetadata())
+        .withSpec(spec.getSpec()).build();
+    InjectionDecision decision = injector.decide(pod);
+    if (decision instanceof InjectionDecision.Reject r) {
+      LOG.info("refused {} {}/{}: {}", request.getKind().getKind(), request.getNamespace(), request.getName(),
+          r.message());
+      return new Answer(answer(request.getUid(), decision), "TemplateRejected");
+    }
+    return new Answer(allowed.build(), "TemplateAccepted");
+  }
+
+  private void handle(HttpExchange exchange, java.util.function.Function<AdmissionRequest, Answer> decide)
+      throws IOException {
     long start = System.nanoTime();
     try (exchange) {
       if (!"POST".equals(exchange.getRequestMethod())) {
@@ -96,25 +145,17 @@ public final class AdmissionServer implements AutoCloseable {
         respond(exchange, 400, "{\"error\":\"AdmissionReview without a request\"}");
         return;
       }
-      String result;
-      AdmissionResponse response;
+      Answer answer;
       try {
-        // fabric8 reads the embedded object as the kind it names: a Pod already, converted only if not
-        Pod pod = request.getObject() instanceof Pod p ? p : SERIALIZATION.convertValue(request.getObject(), Pod.class);
-        InjectionDecision decision = injector.decide(pod);
-        response = answer(request.getUid(), decision);
-        result = decision instanceof InjectionDecision.Inject ? "Injected"
-            : decision instanceof InjectionDecision.Skip ? "Skipped" : "Rejected";
-        if (decision instanceof InjectionDecision.Reject r) {
-          LOG.info("refused a pod in {}: {}", request.getNamespace(), r.message());
-        }
+        answer = decide.apply(request);
       } catch (RuntimeException e) {
-        // admitted unchanged: the missed injection is detected, counted and reported like an outage
-        LOG.error("could not decide on a pod in {}", request.getNamespace(), e);
-        response = new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true)
-            .withWarnings(List.of("worker health sidecar not injected: " + e)).build();
-        result = "Error";
+        // admitted unchanged: a missed injection is detected, counted and reported like an outage
+        LOG.error("could not decide on a {} in {}", request.getKind().getKind(), request.getNamespace(), e);
+        answer = new Answer(new AdmissionResponseBuilder().withUid(request.getUid()).withAllowed(true)
+            .withWarnings(List.of("worker health sidecar not checked: " + e)).build(), "Error");
       }
+      AdmissionResponse response = answer.response();
+      String result = answer.result();
       review.setRequest(null);
       review.setResponse(response);
       respond(exchange, 200, SERIALIZATION.asJson(review));

@@ -2,8 +2,8 @@ package io.workerhealth.operator.webhook;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
-import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
+import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -134,32 +134,55 @@ public final class CertificateKeeper {
     }
   }
 
-  /** Sets every webhook's caBundle in the configuration to {@code pem}, unless it is already. */
+  /** Sets every webhook's caBundle in the configurations to {@code pem}, unless it is already. */
   private void keepCaBundle(String pem) {
     String bundle = encode(pem);
-    MutatingWebhookConfiguration config = client.admissionRegistration().v1().mutatingWebhookConfigurations()
+    MutatingWebhookConfiguration mutating = client.admissionRegistration().v1().mutatingWebhookConfigurations()
         .withName(settings.configurationName()).get();
-    if (config == null) {
+    if (mutating == null) {
       LOG.warn("MutatingWebhookConfiguration {} not found: its caBundle cannot be kept",
           settings.configurationName());
+    } else {
+      String ops = caBundleOps(bundle, mutating.getWebhooks().stream().map(w -> List.of(w.getName(),
+          String.valueOf(w.getClientConfig().getCaBundle()))).toList());
+      if (ops != null) {
+        client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(settings.configurationName())
+            .patch(PatchContext.of(PatchType.JSON), ops);
+        LOG.info("set the caBundle of {}", settings.configurationName());
+      }
+    }
+    if (settings.validatingConfigurationName().isEmpty()) {
       return;
     }
+    ValidatingWebhookConfiguration validating = client.admissionRegistration().v1()
+        .validatingWebhookConfigurations().withName(settings.validatingConfigurationName()).get();
+    if (validating == null) {
+      LOG.warn("ValidatingWebhookConfiguration {} not found: its caBundle cannot be kept",
+          settings.validatingConfigurationName());
+      return;
+    }
+    String ops = caBundleOps(bundle, validating.getWebhooks().stream().map(w -> List.of(w.getName(),
+        String.valueOf(w.getClientConfig().getCaBundle()))).toList());
+    if (ops != null) {
+      client.admissionRegistration().v1().validatingWebhookConfigurations()
+          .withName(settings.validatingConfigurationName()).patch(PatchContext.of(PatchType.JSON), ops);
+      LOG.info("set the caBundle of {}", settings.validatingConfigurationName());
+    }
+  }
+
+  /** A JSON Patch setting the caBundle of each webhook ({@code [name, caBundle]}) that differs; null when none. */
+  static String caBundleOps(String bundle, List<List<String>> webhooks) {
     List<String> ops = new ArrayList<>();
-    List<MutatingWebhook> webhooks = config.getWebhooks();
     for (int i = 0; i < webhooks.size(); i++) {
-      if (!Objects.equals(bundle, webhooks.get(i).getClientConfig().getCaBundle())) {
+      if (!Objects.equals(bundle, webhooks.get(i).get(1))) {
         // the test op makes the patch fail rather than touch another webhook if the list changed meanwhile
-        ops.add("{\"op\":\"test\",\"path\":\"/webhooks/" + i + "/name\",\"value\":\"" + webhooks.get(i).getName()
+        ops.add("{\"op\":\"test\",\"path\":\"/webhooks/" + i + "/name\",\"value\":\"" + webhooks.get(i).get(0)
             + "\"}");
         ops.add("{\"op\":\"add\",\"path\":\"/webhooks/" + i + "/clientConfig/caBundle\",\"value\":\"" + bundle
             + "\"}");
       }
     }
-    if (!ops.isEmpty()) {
-      client.admissionRegistration().v1().mutatingWebhookConfigurations().withName(settings.configurationName())
-          .patch(PatchContext.of(PatchType.JSON), "[" + String.join(",", ops) + "]");
-      LOG.info("set the caBundle of {}", settings.configurationName());
-    }
+    return ops.isEmpty() ? null : "[" + String.join(",", ops) + "]";
   }
 
   private static String encode(String text) {

@@ -17,6 +17,8 @@ import java.util.Map;
  * @param serviceName         WH_WEBHOOK_SERVICE: the Service the API server calls (the certificate's names)
  * @param secretName          WH_WEBHOOK_SECRET: the Secret holding the certificate
  * @param configurationName   WH_WEBHOOK_CONFIGURATION: the MutatingWebhookConfiguration whose caBundle is kept
+ * @param validatingConfigurationName WH_WEBHOOK_VALIDATING_CONFIGURATION: the ValidatingWebhookConfiguration (of pod
+ *                            templates) whose caBundle is kept too; empty: none
  * @param manageCertificate   WH_WEBHOOK_CERTIFICATE: {@code self} (issued and rotated here, default) or
  *                            {@code external} (cert-manager writes the Secret and the caBundle)
  * @param certificateValidity WH_WEBHOOK_CERTIFICATE_VALIDITY (default 8760h); renewed with a third left
@@ -30,7 +32,8 @@ import java.util.Map;
  * @param sidecarClusterRole  WH_INJECTION_SIDECAR_CLUSTER_ROLE (default worker-health-sidecar)
  */
 public record InjectionSettings(boolean enabled, int port, String namespace, String serviceName, String secretName,
-                                String configurationName, boolean manageCertificate, Duration certificateValidity,
+                                String configurationName, String validatingConfigurationName,
+                                boolean manageCertificate, Duration certificateValidity,
                                 Duration checkInterval, String sidecarImage, String sidecarMode, String javaOpts,
                                 Map<String, String> defaults, boolean manageRoleBindings,
                                 String sidecarClusterRole) {
@@ -79,6 +82,7 @@ public record InjectionSettings(boolean enabled, int port, String namespace, Str
         env.getOrDefault("WH_WEBHOOK_SERVICE", "worker-health-webhook"),
         env.getOrDefault("WH_WEBHOOK_SECRET", "worker-health-webhook-tls"),
         env.getOrDefault("WH_WEBHOOK_CONFIGURATION", "worker-health-sidecar-injector"),
+        env.getOrDefault("WH_WEBHOOK_VALIDATING_CONFIGURATION", "").strip(),
         certificate.equals("self"), validity, check,
         env.getOrDefault("WH_INJECTION_SIDECAR_IMAGE", "ghcr.io/workerhealth/sidecar:0.1.0"), mode,
         env.getOrDefault("WH_INJECTION_JAVA_OPTS", ""), Map.copyOf(defaults),

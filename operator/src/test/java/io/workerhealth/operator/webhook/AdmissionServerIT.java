@@ -64,6 +64,17 @@ class AdmissionServerIT {
       assertThat(refused.path("status").path("message").asText())
           .startsWith("worker health sidecar: workerhealth.io/interval=\"soon\": not a duration");
 
+      // a Deployment whose template asks for the sidecar: refused as its pods would be, never patched
+      URI validate = URI.create("https://localhost:" + server.port() + "/validate");
+      JsonNode badTemplate = post(client, validate, deploymentReview("u-3", Map.of("workerhealth.io/port", "http")))
+          .path("response");
+      assertThat(badTemplate.path("allowed").asBoolean()).isFalse();
+      assertThat(badTemplate.path("status").path("message").asText())
+          .contains("workerhealth.io/port=\"http\": not a port number");
+      JsonNode goodTemplate = post(client, validate, deploymentReview("u-4", Map.of())).path("response");
+      assertThat(goodTemplate.path("allowed").asBoolean()).isTrue();
+      assertThat(goodTemplate.has("patch")).isFalse();
+
       HttpResponse<String> garbage = client.send(HttpRequest.newBuilder(uri)
           .POST(HttpRequest.BodyPublishers.ofString("{not json")).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(garbage.statusCode()).isEqualTo(400);
@@ -72,7 +83,9 @@ class AdmissionServerIT {
 
       assertThat(registry.scrape())
           .contains("workerhealth_webhook_admission_seconds_count{namespace=\"shop\",result=\"Injected\"} 1")
-          .contains("workerhealth_webhook_admission_seconds_count{namespace=\"shop\",result=\"Rejected\"} 1");
+          .contains("workerhealth_webhook_admission_seconds_count{namespace=\"shop\",result=\"Rejected\"} 1")
+          .contains("workerhealth_webhook_admission_seconds_count{namespace=\"shop\",result=\"TemplateRejected\"} 1")
+          .contains("workerhealth_webhook_admission_seconds_count{namespace=\"shop\",result=\"TemplateAccepted\"} 1");
     }
   }
 
@@ -122,6 +135,19 @@ class AdmissionServerIT {
         "request", Map.of("uid", uid, "kind", Map.of("group", "", "version", "v1", "kind", "Pod"),
             "resource", Map.of("group", "", "version", "v1", "resource", "pods"), "namespace", "shop",
             "operation", "CREATE", "object", pod)));
+  }
+
+  static String deploymentReview(String uid, Map<String, String> annotations) throws Exception {
+    Map<String, Object> template = Map.of("metadata", Map.of("labels", Map.of("app", "shop",
+        "workerhealth.io/inject", "true"), "annotations", annotations),
+        "spec", Map.of("containers", List.of(Map.of("name", "app", "image", "shop:1"))));
+    Map<String, Object> deployment = Map.of("apiVersion", "apps/v1", "kind", "Deployment",
+        "metadata", Map.of("name", "shop", "namespace", "shop"),
+        "spec", Map.of("selector", Map.of("matchLabels", Map.of("app", "shop")), "template", template));
+    return JSON.writeValueAsString(Map.of("apiVersion", "admission.k8s.io/v1", "kind", "AdmissionReview",
+        "request", Map.of("uid", uid, "kind", Map.of("group", "apps", "version", "v1", "kind", "Deployment"),
+            "resource", Map.of("group", "apps", "version", "v1", "resource", "deployments"), "namespace", "shop",
+            "name", "shop", "operation", "CREATE", "object", deployment)));
   }
 
   /** A client trusting the certificate's CA bundle, as the API server trusts the caBundle. */
