@@ -160,6 +160,11 @@ final class SettingChecks {
     };
   }
 
+  /** A log level in any case, as logback reads it (it would take an unknown one silently as INFO). */
+  static String logLevel(String value) {
+    return oneOf("TRACE", "DEBUG", "INFO", "WARN", "ERROR").apply(value.strip().toUpperCase(Locale.ROOT));
+  }
+
   static String quantity(String value) {
     try {
       Quantity q = Quantity.parse(value.strip());

@@ -161,6 +161,16 @@ class PodInjectorTest {
   }
 
   @Test
+  void aLogLevelIsTakenInAnyCaseAndAnUnknownOneRefused() throws IOException {
+    Pod pod = new PodBuilder(pod("app-pod.yaml")).editMetadata().addToAnnotations("workerhealth.io/log-level", "debug")
+        .endMetadata().build();
+    assertThat(env(inject(pod, SidecarMode.NATIVE).getSpec().getInitContainers().get(0)))
+        .containsEntry("WH_LOG_LEVEL", "DEBUG");
+    assertThat(reject(Map.of("workerhealth.io/log-level", "verbose")))
+        .contains("workerhealth.io/log-level=\"verbose\": must be one of TRACE, DEBUG, INFO, WARN, ERROR");
+  }
+
+  @Test
   void theSidecarsMetricsPortMustBeFree() throws IOException {
     Pod pod = new PodBuilder(pod("app-pod.yaml")).editSpec().editContainer(0).addNewPort().withName("metrics")
         .withContainerPort(9090).endPort().endContainer().endSpec().build();
