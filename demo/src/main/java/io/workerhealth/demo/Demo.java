@@ -111,17 +111,20 @@ public final class Demo {
       narration.plain("Kubernetes API: " + cluster.description());
       KubernetesClient client = cluster.newClient();
       toClose.add(client);
+      KubernetesClient operatorClient = cluster.newClient();
+      toClose.add(operatorClient);
+      WorkerHealthOperator operator = new WorkerHealthOperator(operatorClient, new OperatorSettings(0,
+          List.of(NAMESPACE), false, "worker-health-operator", null), clock, OPERATOR_TIMINGS);
+      toClose.add(0, operator);
+      // before the Deployment: its pods get the sidecar from the webhook as they are created
+      toClose.add(0, DemoInjection.start(cluster, operatorClient, operator.metrics().registry(), clock));
       createWorkload(client, narration);
       cluster.startControllers(NAMESPACE, DEPLOYMENT);
       InProcessKubelet kubelet = new InProcessKubelet(cluster.newClient(), NAMESPACE, POD_LABELS, SCRAPE_INTERVAL,
           workDirectory, clock, narration).start();
       toClose.add(0, kubelet);
       createPolicy(client, narration);
-      KubernetesClient operatorClient = cluster.newClient();
-      toClose.add(operatorClient);
-      WorkerHealthOperator operator = new WorkerHealthOperator(operatorClient, new OperatorSettings(0,
-          List.of(NAMESPACE), false, "worker-health-operator", null), clock, OPERATOR_TIMINGS).start();
-      toClose.add(0, operator);
+      operator.start();
       narration.say("operator started, watching namespace " + NAMESPACE);
 
       DemoStage stage = new DemoStage(client, NAMESPACE, POD_LABELS, POLICY, RULE_FOR, kubelet::runningPods,
@@ -173,22 +176,27 @@ public final class Demo {
   private static void createWorkload(KubernetesClient client, Narration narration) {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .create();
-    // What examples/manifests/app-native-sidecar.yaml deploys, reduced to what the demo needs: the kubelet here is
-    // InProcessKubelet, which runs the app and the sidecar of each pod in this JVM.
+    // What examples/manifests/app-injected.yaml deploys, reduced to what the demo needs: the label asks for the
+    // sidecar and the annotations set it (fast scrapes for the demo); the kubelet here is InProcessKubelet, which runs
+    // the app and the injected sidecar of each pod in this JVM.
+    Map<String, String> templateLabels = new java.util.LinkedHashMap<>(POD_LABELS);
+    templateLabels.put("workerhealth.io/inject", "true");
+    Map<String, String> annotations = Map.of("workerhealth.io/format", "outpost",
+        "workerhealth.io/interval", SCRAPE_INTERVAL.toMillis() + "ms",
+        "workerhealth.io/timeout", Math.max(100, SCRAPE_INTERVAL.toMillis() * 4 / 5) + "ms",
+        "workerhealth.io/heartbeat", "10s");
     Deployment deployment = new DeploymentBuilder()
         .withNewMetadata().withName(DEPLOYMENT).withNamespace(NAMESPACE).withLabels(POD_LABELS).endMetadata()
         .withNewSpec().withReplicas(REPLICAS)
         .withNewSelector().withMatchLabels(POD_LABELS).endSelector()
-        .withNewTemplate().withNewMetadata().withLabels(POD_LABELS).endMetadata()
+        .withNewTemplate().withNewMetadata().withLabels(templateLabels).withAnnotations(annotations).endMetadata()
         .withNewSpec()
-        .addNewInitContainer().withName("worker-health-sidecar").withImage("ghcr.io/workerhealth/sidecar:0.1.0")
-        .withRestartPolicy("Always").endInitContainer()
         .addNewContainer().withName("app").withImage("ghcr.io/workerhealth/example-app:0.1.0").endContainer()
         .endSpec().endTemplate().endSpec().build();
     client.resource(deployment).create();
     narration.say("created Deployment " + NAMESPACE + "/" + DEPLOYMENT + " with " + REPLICAS
-        + " replicas (pod: the sample app, and the sidecar scraping its /healthz every " + SCRAPE_INTERVAL.toMillis()
-        + "ms)");
+        + " replicas (pod: the sample app, labelled workerhealth.io/inject=true: the webhook adds the sidecar, "
+        + "scraping its /healthz every " + SCRAPE_INTERVAL.toMillis() + "ms)");
   }
 
   static WorkerHealthPolicy policy() {

@@ -31,6 +31,11 @@ public final class ControlPlaneCluster implements DemoCluster {
     this.controlPlane = controlPlane;
   }
 
+  @Override
+  public boolean callsWebhooks() {
+    return true;
+  }
+
   public static ControlPlaneCluster start(ControlPlaneBinaries binaries, Path workDirectory) {
     LocalControlPlane controlPlane = LocalControlPlane.start(binaries, workDirectory);
     try (KubernetesClient client = controlPlane.adminClient()) {

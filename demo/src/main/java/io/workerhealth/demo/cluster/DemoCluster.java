@@ -22,6 +22,18 @@ public interface DemoCluster extends AutoCloseable {
    */
   void startControllers(String namespace, String deployment);
 
+  /**
+   * Whether the API server calls admission webhooks itself (a real one does); otherwise pods pass through
+   * {@link #admitPodsWith} when the stand-in controllers create them.
+   */
+  default boolean callsWebhooks() {
+    return false;
+  }
+
+  /** What a mutating admission webhook would do to each pod created (call before {@link #startControllers}). */
+  default void admitPodsWith(java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.Pod> admission) {
+  }
+
   @Override
   void close();
 }
