@@ -89,6 +89,20 @@ public final class LocalControlPlane implements AutoCloseable {
     return start(new LocalControlPlane(workDirectory, layout), binaries, tools);
   }
 
+  /**
+   * Why {@link #startWithNode} could not start here, if it could not: what is missing (root, binaries, packages,
+   * images), or another node running on this machine. Nothing is changed.
+   */
+  public static Optional<String> whyNoNode(ControlPlaneBinaries binaries, Path workDirectory) {
+    NodeLayout layout = NodeLayout.forWorkDirectory(workDirectory);
+    try {
+      LocalNode.checkPrerequisites(binaries, layout);
+    } catch (IllegalStateException e) {
+      return Optional.of(e.getMessage());
+    }
+    return NodeHost.otherNodeRunning(layout) ? Optional.of("another node runs on this machine") : Optional.empty();
+  }
+
   private static LocalControlPlane start(LocalControlPlane controlPlane, ControlPlaneBinaries binaries,
                                          NodeHostTools nodeTools) {
     Runtime.getRuntime().addShutdownHook(controlPlane.shutdownHook);

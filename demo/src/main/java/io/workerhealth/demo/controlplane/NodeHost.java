@@ -97,6 +97,23 @@ final class NodeHost implements AutoCloseable {
     }
   }
 
+  /** Whether another process holds the machine's node lock now (a node runs, or is starting or stopping). */
+  static boolean otherNodeRunning(NodeLayout layout) {
+    if (!Files.exists(layout.machineLock())) {
+      return false;
+    }
+    try (FileChannel channel = FileChannel.open(layout.machineLock(), StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (IOException | java.nio.channels.OverlappingFileLockException e) {
+      return true;
+    }
+  }
+
   /** Records the kernel settings, and makes the bridge (with the node's address) and the kubelet's cgroup root. */
   void prepare() throws IOException {
     for (String name : SYSCTLS) {
