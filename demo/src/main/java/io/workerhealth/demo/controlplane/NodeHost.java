@@ -183,7 +183,10 @@ final class NodeHost implements AutoCloseable {
         entries.computeIfAbsent(line.substring(0, space), k -> new ArrayList<>()).add(line.substring(space + 1));
       }
     }
-    entries.getOrDefault("process", List.of()).forEach(NodeHost::stopRecordedProcess);
+    // Newest first: the kubelet and kube-proxy before containerd, the API server before etcd.
+    List<String> processes = new ArrayList<>(entries.getOrDefault("process", List.of()));
+    java.util.Collections.reverse(processes);
+    processes.forEach(NodeHost::stopRecordedProcess);
     for (String workDirectory : entries.getOrDefault("workdir", List.of())) {
       Path nodeDirectory = Path.of(workDirectory);
       removeContainers(nodeDirectory);
@@ -372,7 +375,8 @@ final class NodeHost implements AutoCloseable {
   static Optional<String> readSysctl(String name) {
     Path file = Path.of("/proc/sys", name.replace('.', '/'));
     try {
-      return Optional.of(Files.readString(file).strip().replaceAll("\\s+", " "));
+      // By lines: procfs reports a size of 0, and Files.readString then returns the first byte only ("1" for 10).
+      return Optional.of(String.join(" ", Files.readAllLines(file)).strip().replaceAll("\\s+", " "));
     } catch (IOException e) {
       return Optional.empty();
     }
