@@ -381,6 +381,9 @@ main() {
   # The node's binaries must be of the same version as the control plane's: KUBEBUILDER_ASSETS serves only the
   # control plane alone.
   $node || use_kubebuilder_assets || true
+  if $node; then
+    require_root
+  fi
   mkdir -p "$BIN_DIR"
   local binaries=(etcd kube-apiserver kube-controller-manager)
   if $node; then
