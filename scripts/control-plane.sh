@@ -211,7 +211,10 @@ build_etcd() {
 
 NODE_DIR="$CACHE_DIR/node"
 IMAGES_DIR="$NODE_DIR/images"
-REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)"
+# The project's images of this checkout (several checkouts on a machine share the cache, each with its own jars): a
+# directory named like LocalNode names it, after the first 12 hex digits of the SHA-256 of the checkout's path.
+PROJECT_IMAGES_DIR="$IMAGES_DIR/$(printf '%s' "$REPO_ROOT" | sha256sum | cut -c1-12)"
 # The Debian packages the node runs on: the runtime, its networking, the image builder, and what builds pause.
 NODE_PACKAGES=(containerd runc containernetworking-plugins iptables buildah mmdebstrap gcc libc6-dev openssl)
 # The stand-in for the base image every Dockerfile here starts FROM: the one place that names it. Built with
@@ -342,6 +345,10 @@ build_project_images() {
   local tag base_id
   tag="$(image_tag)"
   [[ -n "$tag" ]] || fail "no appVersion in charts/worker-health-operator/Chart.yaml"
+  mkdir -p "$PROJECT_IMAGES_DIR"
+  # Archives of one checkout's images were kept beside the pause image before; they would never be used again.
+  find "$IMAGES_DIR" -maxdepth 1 \( -name 'sidecar-*.tar' -o -name 'operator-*.tar' -o -name 'example-app-*.tar' \) \
+    -delete
   (
     flock 9
     base_id="$(buildah_ inspect --type image --format '{{.FromImageID}}' "$BASE_IMAGE")"
@@ -351,7 +358,7 @@ build_project_images() {
       [[ -f "$REPO_ROOT/$jar" ]] || fail "$jar is missing: build it first (./mvnw -B -ntp package -DskipTests)"
       key="$(cat "$REPO_ROOT/$jar" "$REPO_ROOT/$dockerfile" <(printf '%s' "$base_id") | sha256sum | cut -c1-16)"
       image="$IMAGE_REGISTRY/$name:$tag"
-      tar="$IMAGES_DIR/$name-$key.tar"
+      tar="$PROJECT_IMAGES_DIR/$name-$key.tar"
       if [[ ! -f "$tar" ]]; then
         log "building $image from $dockerfile"
         run buildah_ bud --pull=never --isolation=chroot -f "$REPO_ROOT/$dockerfile" -t "$image" \
@@ -361,7 +368,7 @@ build_project_images() {
         mv "$tar.tmp" "$tar"
       fi
       # Only the current archive of each image stays: the node imports every archive in this directory.
-      find "$IMAGES_DIR" -maxdepth 1 -name "$name-*.tar" ! -name "$name-$key.tar" -delete
+      find "$PROJECT_IMAGES_DIR" -maxdepth 1 -name "$name-*.tar" ! -name "$name-$key.tar" -delete
     done
     # Layers of images built before stay in buildah's storage until pruned.
     buildah_ rmi --prune >/dev/null 2>&1 || true

@@ -177,10 +177,12 @@ public final class Demo {
             + " (bash scripts/control-plane.sh builds one): using the fabric8 mock API server.");
       }
       if (binaries != null && !options.controlPlane()) {
-        Optional<String> cannot = LocalControlPlane.whyNoNode(binaries, workDirectory);
+        // scripts/demo.sh runs in the checkout whose images scripts/control-plane.sh --images built
+        Path repository = Path.of("").toAbsolutePath();
+        Optional<String> cannot = LocalControlPlane.whyNoNode(binaries, workDirectory, repository);
         if (cannot.isEmpty()) {
           narration.plain("Starting a one-node cluster from " + binaries.directory() + " ...");
-          return ControlPlaneCluster.startWithNode(binaries, workDirectory.resolve("cluster"));
+          return ControlPlaneCluster.startWithNode(binaries, workDirectory.resolve("cluster"), repository);
         }
         narration.plain("No node here (" + cannot.get() + "): the pods' containers run in this JVM.");
       }

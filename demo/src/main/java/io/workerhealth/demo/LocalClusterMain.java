@@ -25,7 +25,9 @@ public final class LocalClusterMain {
     System.out.println("Starting a one-node cluster in " + workDirectory.toAbsolutePath() + " ...");
     LocalControlPlane cluster;
     try {
-      cluster = LocalControlPlane.startWithNode(ControlPlaneBinaries.locate(), workDirectory);
+      // scripts/node.sh runs in the checkout whose images scripts/control-plane.sh --images built
+      cluster = LocalControlPlane.startWithNode(ControlPlaneBinaries.locate(), workDirectory,
+          Path.of("").toAbsolutePath());
     } catch (RuntimeException e) {
       System.err.println("error: " + e.getMessage());
       System.exit(2);

@@ -76,7 +76,7 @@ final class RealNode implements ExtensionContext.Store.CloseableResource {
     buildImages();
     long imagesBuilt = System.nanoTime();
     LocalControlPlane cluster = LocalControlPlane.startWithNode(ControlPlaneBinaries.locate(),
-        Path.of("target", "real-node"));
+        Path.of("target", "real-node"), repository());
     LocalNode node = cluster.node().orElseThrow();
     System.out.printf(Locale.ROOT, "E2E figure: images ready in %.1f s (scripts/control-plane.sh --images); node"
             + " start-up %.1f s, of which image import %.1f s%n", seconds(imagesBuilt - started),

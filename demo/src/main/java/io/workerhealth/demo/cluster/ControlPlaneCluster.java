@@ -36,9 +36,10 @@ public final class ControlPlaneCluster implements DemoCluster {
     return installCrds(LocalControlPlane.start(binaries, workDirectory));
   }
 
-  /** A one-node cluster: the control plane, kube-scheduler and a node running the images built here. */
-  public static ControlPlaneCluster startWithNode(ControlPlaneBinaries binaries, Path workDirectory) {
-    return installCrds(LocalControlPlane.startWithNode(binaries, workDirectory));
+  /** A one-node cluster: the control plane, kube-scheduler and a node running the images of this checkout. */
+  public static ControlPlaneCluster startWithNode(ControlPlaneBinaries binaries, Path workDirectory,
+                                                  Path repository) {
+    return installCrds(LocalControlPlane.startWithNode(binaries, workDirectory, repository));
   }
 
   private static ControlPlaneCluster installCrds(LocalControlPlane controlPlane) {

@@ -80,11 +80,12 @@ public final class LocalControlPlane implements AutoCloseable {
 
   /**
    * Starts a one-node cluster: the control plane, kube-scheduler and a node running the images
-   * {@code scripts/control-plane.sh --images} built; returns once the node is Ready and kube-proxy has programmed the
-   * Services. Needs root and the node's binaries and host packages: each missing one fails the start, named.
+   * {@code scripts/control-plane.sh --images} built from the jars of {@code repository}; returns once the node is
+   * Ready and kube-proxy has programmed the Services. Needs root and the node's binaries, host packages and images:
+   * each missing one fails the start, named.
    */
-  public static LocalControlPlane startWithNode(ControlPlaneBinaries binaries, Path workDirectory) {
-    NodeLayout layout = NodeLayout.forWorkDirectory(workDirectory);
+  public static LocalControlPlane startWithNode(ControlPlaneBinaries binaries, Path workDirectory, Path repository) {
+    NodeLayout layout = NodeLayout.of(workDirectory, repository);
     NodeHostTools tools = LocalNode.checkPrerequisites(binaries, layout);
     return start(new LocalControlPlane(workDirectory, layout), binaries, tools);
   }
@@ -93,8 +94,8 @@ public final class LocalControlPlane implements AutoCloseable {
    * Why {@link #startWithNode} could not start here, if it could not: what is missing (root, binaries, packages,
    * images), or another node running on this machine. Nothing is changed.
    */
-  public static Optional<String> whyNoNode(ControlPlaneBinaries binaries, Path workDirectory) {
-    NodeLayout layout = NodeLayout.forWorkDirectory(workDirectory);
+  public static Optional<String> whyNoNode(ControlPlaneBinaries binaries, Path workDirectory, Path repository) {
+    NodeLayout layout = NodeLayout.of(workDirectory, repository);
     try {
       LocalNode.checkPrerequisites(binaries, layout);
     } catch (IllegalStateException e) {

@@ -11,8 +11,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Set;
-import java.util.TreeSet;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -66,7 +66,10 @@ public final class LocalNode {
       problems.add(String.join(", ", missing) + " in " + binaries.directory());
     }
     if (!Files.isRegularFile(layout.sandboxImageFile())) {
-      problems.add("the images in " + layout.imagesDirectory());
+      problems.add("the pause image in " + layout.imagesDirectory());
+    }
+    if (archives(layout.projectImagesDirectory()).isEmpty()) {
+      problems.add("the images of " + layout.repository() + " in " + layout.projectImagesDirectory());
     }
     NodeHostTools tools = null;
     try {
@@ -145,38 +148,62 @@ public final class LocalNode {
   }
 
   /**
-   * Imports every image archive in the images directory into containerd's {@code k8s.io} namespace, where the kubelet
-   * finds them; an archive imported into this store before (its images still there) is skipped.
+   * Imports the pause image and this checkout's images into containerd's {@code k8s.io} namespace, where the kubelet
+   * finds them. An archive imported into this store before is skipped when its images are still there as imported
+   * (another checkout's import of the same tags has not replaced them).
    */
   private void importImages() throws IOException {
     long started = System.nanoTime();
     Path imported = Files.createDirectories(layout.containerdRoot().resolve("imported"));
-    Set<String> present = new TreeSet<>(NodeHost.run(ctr("images", "ls", "-q")).lines().map(String::strip).toList());
-    List<Path> archives;
-    try (Stream<Path> files = Files.list(layout.imagesDirectory())) {
-      archives = files.filter(f -> f.getFileName().toString().endsWith(".tar")).sorted().toList();
-    }
+    Map<String, String> present = imageDigests();
+    List<Path> archives = new ArrayList<>(archives(layout.imagesDirectory()).stream()
+        .filter(a -> a.getFileName().toString().startsWith("pause-")).toList());
+    archives.addAll(archives(layout.projectImagesDirectory()));
     for (Path archive : archives) {
-      Path marker = imported.resolve(archive.getFileName() + ".refs");
-      List<String> refs = Files.exists(marker) ? Files.readAllLines(marker, StandardCharsets.UTF_8) : List.of();
-      if (refs.isEmpty() || !present.containsAll(refs)) {
+      Path marker = imported.resolve(archive.getParent().getFileName() + "-" + archive.getFileName() + ".refs");
+      List<String> refsAndDigests = Files.exists(marker) ? Files.readAllLines(marker, StandardCharsets.UTF_8)
+          : List.of();
+      boolean current = !refsAndDigests.isEmpty() && refsAndDigests.stream()
+          .allMatch(line -> line.split(" ")[1].equals(present.get(line.split(" ")[0])));
+      if (!current) {
         LOG.info("Importing {} into containerd", archive);
         String output = NodeHost.run(ctr("images", "import", archive.toString()));
-        List<String> found = new ArrayList<>();
+        List<String> refs = new ArrayList<>();
         Matcher matcher = IMPORTED.matcher(output);
         while (matcher.find()) {
-          found.add(matcher.group(1));
+          refs.add(matcher.group(1));
         }
-        if (found.isEmpty()) {
+        if (refs.isEmpty()) {
           throw new IllegalStateException("ctr imported no image from " + archive + ":\n" + output);
         }
-        Files.write(marker, found, StandardCharsets.UTF_8);
-        refs = found;
+        Map<String, String> digests = imageDigests();
+        refsAndDigests = refs.stream().map(ref -> ref + " " + digests.get(ref)).toList();
+        Files.write(marker, refsAndDigests, StandardCharsets.UTF_8);
+        present.putAll(digests);
       }
-      images.addAll(refs);
+      refsAndDigests.forEach(line -> images.add(line.split(" ")[0]));
     }
     imageImportTime = Duration.ofNanos(System.nanoTime() - started);
     LOG.info("Images in containerd: {} ({} ms to import)", images, imageImportTime.toMillis());
+  }
+
+  /** Image name → manifest digest, as containerd has them ({@code ctr images ls}: REF TYPE DIGEST ...). */
+  private Map<String, String> imageDigests() throws IOException {
+    Map<String, String> digests = new TreeMap<>();
+    NodeHost.run(ctr("images", "ls")).lines().skip(1).map(l -> l.split("\\s+"))
+        .filter(columns -> columns.length > 2).forEach(columns -> digests.put(columns[0], columns[2]));
+    return digests;
+  }
+
+  private static List<Path> archives(Path directory) {
+    if (!Files.isDirectory(directory)) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.list(directory)) {
+      return files.filter(f -> f.getFileName().toString().endsWith(".tar")).sorted().toList();
+    } catch (IOException e) {
+      return List.of();
+    }
   }
 
   private void startKubelet(Path kubeconfig, Path clientCa, KubernetesClient admin) throws IOException {

@@ -14,8 +14,10 @@ import java.util.Optional;
  *
  * @param workDirectory  this run's directory, as for the control plane
  * @param cacheDirectory {@code $WH_CACHE_DIR} or {@code ~/.cache/worker-health}
+ * @param repository     the checkout whose images the node runs (those {@code scripts/control-plane.sh --images}
+ *                       built from its jars)
  */
-public record NodeLayout(Path workDirectory, Path cacheDirectory) {
+public record NodeLayout(Path workDirectory, Path cacheDirectory, Path repository) {
 
   public static final String NODE_NAME = "worker-health-node";
   /** The CNI bridge; pods' veths are attached to it. At most 15 characters (a Linux interface name). */
@@ -32,17 +34,18 @@ public record NodeLayout(Path workDirectory, Path cacheDirectory) {
   public NodeLayout {
     workDirectory = workDirectory.toAbsolutePath();
     cacheDirectory = cacheDirectory.toAbsolutePath();
+    repository = repository.toAbsolutePath().normalize();
   }
 
   /** The layout for a work directory, with the cache the scripts fill ({@code $WH_CACHE_DIR}, else under home). */
-  public static NodeLayout forWorkDirectory(Path workDirectory, Map<String, String> environment, Path home) {
+  public static NodeLayout of(Path workDirectory, Path repository, Map<String, String> environment, Path home) {
     Path cache = Optional.ofNullable(environment.get("WH_CACHE_DIR")).filter(v -> !v.isBlank()).map(Path::of)
         .orElseGet(() -> home.resolve(".cache").resolve("worker-health"));
-    return new NodeLayout(workDirectory, cache);
+    return new NodeLayout(workDirectory, cache, repository);
   }
 
-  public static NodeLayout forWorkDirectory(Path workDirectory) {
-    return forWorkDirectory(workDirectory, System.getenv(), Path.of(System.getProperty("user.home")));
+  public static NodeLayout of(Path workDirectory, Path repository) {
+    return of(workDirectory, repository, System.getenv(), Path.of(System.getProperty("user.home")));
   }
 
   /** The node's state kept between runs, and the images {@code scripts/control-plane.sh --images} builds. */
@@ -50,8 +53,29 @@ public record NodeLayout(Path workDirectory, Path cacheDirectory) {
     return cacheDirectory.resolve("node");
   }
 
+  /** The pause image (and the name it has), shared by every checkout. */
   public Path imagesDirectory() {
     return nodeCache().resolve("images");
+  }
+
+  /**
+   * This checkout's images: several checkouts on a machine share the cache, each with its own jars. Named as
+   * {@code scripts/control-plane.sh} names it: the first 12 hex digits of the SHA-256 of the checkout's real path.
+   */
+  public Path projectImagesDirectory() {
+    Path real;
+    try {
+      real = repository.toRealPath();
+    } catch (java.io.IOException e) {
+      real = repository;
+    }
+    try {
+      byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(real.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return imagesDirectory().resolve(java.util.HexFormat.of().formatHex(hash).substring(0, 12));
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is always available in the JDK", e);
+    }
   }
 
   /** Holds the image {@code scripts/control-plane.sh --node} built for the pods' sandboxes (the pause image). */

@@ -12,7 +12,8 @@ class NodeConfigFilesTest {
 
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory());
   private static final ObjectMapper JSON = new ObjectMapper();
-  private final NodeLayout layout = new NodeLayout(Path.of("/work/run"), Path.of("/cache"));
+  private final NodeLayout layout = new NodeLayout(Path.of("/work/run"), Path.of("/cache"),
+      Path.of("/src/worker-health"));
 
   @Test
   void kubeletRunsOnCgroupV1WithContainerd16AndKeepsToTheNodesDirectories() throws Exception {
