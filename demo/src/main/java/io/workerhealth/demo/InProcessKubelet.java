@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * like the downward-API volume; the target URL pointed at the app's port here).
  * When a pod is gone (evicted, scaled down) its app and sidecar are stopped.
  */
-final class InProcessKubelet implements AutoCloseable {
+final class InProcessKubelet implements PodRuntime {
 
   private static final Logger LOG = LoggerFactory.getLogger(InProcessKubelet.class);
 
@@ -155,20 +155,20 @@ final class InProcessKubelet implements AutoCloseable {
     }
   }
 
-  /** Names of the pods whose containers run, sorted. */
-  synchronized List<String> runningPods() {
+  @Override
+  public synchronized List<String> runningPods() {
     return List.copyOf(running.keySet());
   }
 
-  /** Pod name → the port its app listens on (loopback), sorted by pod. */
-  synchronized Map<String, Integer> appPorts() {
-    Map<String, Integer> ports = new TreeMap<>();
-    running.forEach((pod, containers) -> ports.put(pod, containers.app().port()));
-    return ports;
+  @Override
+  public synchronized Map<String, String> appAddresses() {
+    Map<String, String> addresses = new TreeMap<>();
+    running.forEach((pod, containers) -> addresses.put(pod, "127.0.0.1:" + containers.app().port()));
+    return addresses;
   }
 
-  /** Calls one of the sample app's fault endpoints in a pod, e.g. {@code /faults/outage}; returns the URL called. */
-  String fault(String pod, String pathAndQuery) {
+  @Override
+  public String fault(String pod, String pathAndQuery) {
     PodContainers containers;
     synchronized (this) {
       containers = running.get(pod);

@@ -16,6 +16,11 @@ public interface DemoCluster extends AutoCloseable {
   /** A kubeconfig kubectl can use, when there is a real API server to point it at. */
   Optional<Path> kubeconfig();
 
+  /** Whether a kubelet runs the pods' containers (a real node); else the demo runs them in this JVM. */
+  default boolean runsPods() {
+    return false;
+  }
+
   /**
    * Starts what keeps the Deployment's pods in place (the ReplicaSet controller and the garbage collector); on a
    * real control plane kube-controller-manager does that already.
