@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.ContainerPort;
+import io.fabric8.kubernetes.api.model.DownwardAPIVolumeFileBuilder;
+import io.fabric8.kubernetes.api.model.DownwardAPIVolumeSource;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.Volume;
+import io.fabric8.kubernetes.api.model.VolumeBuilder;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,6 +32,8 @@ public final class PodInjector {
   public static final String SIDECAR_LABEL = "workerhealth.io/sidecar";
 
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
+  /** 0644: the API server's default mode of files from Secrets, ConfigMaps and the downward API. */
+  private static final int DEFAULT_MODE = 0644;
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
 
   private final SidecarTemplate template;
@@ -76,12 +81,13 @@ public final class PodInjector {
     }
     List<Volume> existing = Optional.ofNullable(spec.getVolumes()).orElse(List.of());
     List<Volume> toAdd = new ArrayList<>();
-    for (Volume volume : template.volumes()) {
+    for (Volume volume : template.volumes(options)) {
       Optional<Volume> same = existing.stream().filter(v -> volume.getName().equals(v.getName())).findFirst();
       if (same.isEmpty()) {
         toAdd.add(volume);
-      } else if (!same.get().equals(volume)) {
-        problems.add("the pod already has a volume named " + volume.getName() + ", which the sidecar needs");
+      } else if (!withApiServerDefaults(same.get()).equals(withApiServerDefaults(volume))) {
+        problems.add("the pod already has a volume named " + volume.getName() + ", which the sidecar needs"
+            + " (with other contents)");
       }
     }
     if (!problems.isEmpty()) {
@@ -99,6 +105,30 @@ public final class PodInjector {
     append(patch, "/spec/volumes", spec.getVolumes(), toAdd);
     patch.add(op("add", "/metadata/labels/" + escape(SIDECAR_LABEL), JSON.textNode("true")));
     return new InjectionDecision.Inject(patch, mode);
+  }
+
+  /**
+   * The volume as the API server stores it: the pod the webhook is sent has been defaulted already, so a volume of
+   * the pod's is the sidecar's own when it only differs by the defaults.
+   */
+  static Volume withApiServerDefaults(Volume volume) {
+    VolumeBuilder v = new VolumeBuilder(volume);
+    if (volume.getSecret() != null && volume.getSecret().getDefaultMode() == null) {
+      v.editSecret().withDefaultMode(DEFAULT_MODE).endSecret();
+    }
+    if (volume.getConfigMap() != null && volume.getConfigMap().getDefaultMode() == null) {
+      v.editConfigMap().withDefaultMode(DEFAULT_MODE).endConfigMap();
+    }
+    if (volume.getDownwardAPI() != null) {
+      DownwardAPIVolumeSource api = volume.getDownwardAPI();
+      v.editDownwardAPI().withDefaultMode(api.getDefaultMode() == null ? DEFAULT_MODE : api.getDefaultMode())
+          .withItems(Optional.ofNullable(api.getItems()).orElse(List.of()).stream()
+              .map(i -> i.getFieldRef() == null || i.getFieldRef().getApiVersion() != null ? i
+                  : new DownwardAPIVolumeFileBuilder(i).editFieldRef().withApiVersion("v1").endFieldRef().build())
+              .toList())
+          .endDownwardAPI();
+    }
+    return v.build();
   }
 
   /** Appends to a list, creating it when the pod has none. */

@@ -2,25 +2,26 @@ package io.workerhealth.operator.injection;
 
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.workerhealth.api.v1alpha1.SourceFormat;
+import io.workerhealth.sidecar.config.SidecarConfig;
+import io.workerhealth.sidecar.config.TargetSetting;
+import io.workerhealth.sidecar.format.WorkerFilter;
+import io.workerhealth.sidecar.scrape.RedirectPolicy;
+import io.workerhealth.sidecar.scrape.ScrapeTarget;
 import java.net.URI;
 import java.net.URISyntaxException;
-import java.time.Duration;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import okhttp3.Headers;
+import okhttp3.HttpUrl;
 
 /**
- * The checks an annotation value must pass, the same the sidecar applies to the variable it sets (a property test
- * holds the two together), so an admitted pod never fails at start on its configuration.
+ * The checks an annotation value must pass. Where the sidecar reads the value, they are the sidecar's own parsers
+ * ({@link SidecarConfig}, {@link TargetSetting}), so the bounds and forms are the same by construction; the rest are
+ * Kubernetes' rules (ports, quantities, object names) and the webhook's (no secrets in annotations).
  */
 final class SettingChecks {
-
-  private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+)(ms|s|m|h)");
-  private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(Ki|Mi|Gi|k|K|M|G)?");
-  private static final Pattern STATUS_PAIR = Pattern.compile("[^=]+=\\s*(?i:healthy|degraded|failed|unknown)\\s*");
 
   private SettingChecks() {}
 
@@ -31,20 +32,17 @@ final class SettingChecks {
     return value.strip();
   }
 
+  /** The sidecar's URL rule, and no credentials: an annotation is readable by whoever can read the pod. */
   static String httpUrl(String value) {
-    URI uri;
-    try {
-      uri = new URI(value.strip());
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("not a URL: " + e.getReason());
+    HttpUrl url = ScrapeTarget.parseUrl(value);
+    if (!url.username().isEmpty() || !url.password().isEmpty()) {
+      throw new IllegalArgumentException("credentials in an annotation are readable by whoever can read the pod; "
+          + "put them in a Secret and name it in " + SidecarSetting.ANNOTATION_PREFIX + "basic-auth-secret");
     }
-    if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
-        || uri.getHost() == null) {
-      throw new IllegalArgumentException("must be an http(s) URL with a host, like http://127.0.0.1:8080/healthz");
-    }
-    return uri.toString();
+    return value.strip();
   }
 
+  /** A port of a URL or a container: 1 to 65535. */
   static String port(String value) {
     int port;
     try {
@@ -75,78 +73,74 @@ final class SettingChecks {
     return SourceFormat.fromWireName(value).wireName();
   }
 
-  static String positiveDuration(String value) {
-    Duration d = duration(value);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException("must be positive");
-    }
+  static String interval(String value) {
+    SidecarConfig.parseInterval(value);
     return value.strip();
   }
 
-  /** The sidecar's duration forms: 500ms, 5s, 2m, 1h, or ISO-8601 (PT5S). */
-  static Duration duration(String value) {
-    String t = value.strip().toLowerCase(Locale.ROOT);
-    Matcher m = SIMPLE_DURATION.matcher(t);
-    if (m.matches()) {
-      long n;
-      try {
-        n = Long.parseLong(m.group(1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException("'" + value + "' is too long a duration");
-      }
-      try {
-        return switch (m.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          default -> Duration.ofHours(n);
-        };
-      } catch (ArithmeticException e) {
-        throw new IllegalArgumentException("'" + value + "' is too long a duration");
-      }
-    }
-    try {
-      return Duration.parse(value.strip().toUpperCase(Locale.ROOT));
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("not a duration (use e.g. 500ms, 5s, 2m, 1h or PT5S)");
-    }
+  static String timeout(String value) {
+    SidecarConfig.parseTimeout(value);
+    return value.strip();
   }
 
-  static String positiveSize(String value) {
-    Matcher m = SIZE.matcher(value.strip());
-    if (!m.matches()) {
-      throw new IllegalArgumentException("not a size (use e.g. 1048576, 512Ki, 1Mi)");
-    }
-    long factor = switch (m.group(2) == null ? "" : m.group(2)) {
-      case "Ki" -> 1024L;
-      case "Mi" -> 1024L * 1024;
-      case "Gi" -> 1024L * 1024 * 1024;
-      case "k", "K" -> 1000L;
-      case "M" -> 1000L * 1000;
-      case "G" -> 1000L * 1000 * 1000;
-      default -> 1L;
-    };
-    long bytes;
-    try {
-      bytes = Math.multiplyExact(Long.parseLong(m.group(1)), factor);
-    } catch (ArithmeticException | NumberFormatException e) {
-      throw new IllegalArgumentException("too large a size");
-    }
-    if (bytes <= 0) {
-      throw new IllegalArgumentException("must be positive");
-    }
+  static String heartbeat(String value) {
+    SidecarConfig.parseHeartbeat(value);
+    return value.strip();
+  }
+
+  static String bodyLimit(String value) {
+    SidecarConfig.parseBodyLimit(value);
     return value.strip();
   }
 
   /** {@code ok=Healthy,bad=Failed}: the app's words to the four states. */
   static String statusMap(String value) {
-    for (String pair : value.split(",")) {
-      if (!pair.isBlank() && !STATUS_PAIR.matcher(pair).matches()) {
-        throw new IllegalArgumentException("'" + pair.strip()
-            + "' is not word=State with State one of Healthy, Degraded, Failed, Unknown");
+    SidecarConfig.parseStatusMap(text(value));
+    return value.strip();
+  }
+
+  /** Comma-separated globs, as the sidecar splits them. */
+  static String workerGlobs(String value) {
+    List<String> globs = WorkerFilter.globs(value);
+    if (globs.isEmpty()) {
+      throw new IllegalArgumentException("names no worker glob (leave it out to report every worker)");
+    }
+    return String.join(",", globs);
+  }
+
+  /** As {@link #workerGlobs}, but empty is meaningful: exclude nothing, not even the format's defaults. */
+  static String workerGlobsOrNone(String value) {
+    return String.join(",", WorkerFilter.globs(value));
+  }
+
+  /**
+   * {@code Name: value} lines, as the sidecar reads WH_HEADERS; no credentials. Problems name lines and headers,
+   * never values.
+   */
+  static String headers(String value) {
+    List<String> problems = new ArrayList<>();
+    Headers headers = TargetSetting.headers(text(value), false, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException(String.join("; ", problems.stream()
+          .map(p -> p.replaceFirst("^" + TargetSetting.HEADERS.variable() + " ", "")).toList()));
+    }
+    for (String credential : List.of("Authorization", "Proxy-Authorization")) {
+      if (headers.get(credential) != null) {
+        throw new IllegalArgumentException("an " + credential + " header in an annotation is readable by whoever "
+            + "can read the pod; name a Secret in " + SidecarSetting.ANNOTATION_PREFIX + "bearer-token-secret or "
+            + SidecarSetting.ANNOTATION_PREFIX + "basic-auth-secret instead");
       }
     }
     return value.strip();
+  }
+
+  static String redirects(String value) {
+    return RedirectPolicy.fromWireName(value).wireName();
+  }
+
+  /** {@code <name>} or {@code <name>/<key>} of a Secret or ConfigMap in the pod's namespace; stored with its key. */
+  static SidecarSetting.Check keyReference(String defaultKey) {
+    return value -> KeyReference.parse(value, defaultKey).toString();
   }
 
   static SidecarSetting.Check oneOf(String... allowed) {

@@ -2,6 +2,8 @@ package io.workerhealth.operator.injection;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,11 +15,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** docs/injection.md's annotation table is the code's: every setting, with the sidecar variable it sets. */
+/**
+ * docs/injection.md's annotation table is the code's: every setting, with the sidecar variables it sets; and the
+ * chart's schema allows exactly those keys as defaults.
+ */
 class InjectionDocsTest {
 
   static final Path DOCS = Path.of(System.getProperty("project.root", "..")).resolve("docs/injection.md");
   static final Path SIDECAR_DOCS = Path.of(System.getProperty("project.root", "..")).resolve("docs/sidecar.md");
+  static final Path SCHEMA = Path.of(System.getProperty("project.root", ".."))
+      .resolve("charts/worker-health-operator/values.schema.json");
   /** Sidecar variables the template sets itself, not from annotations. */
   static final Set<String> SET_BY_THE_TEMPLATE = Set.of("POD_NAME", "POD_NAMESPACE", "POD_UID", "WH_LABELS_FILE");
 
@@ -27,9 +34,14 @@ class InjectionDocsTest {
     for (SidecarSetting s : SidecarSetting.ALL) {
       assertThat(docs).as("docs/injection.md names %s", s.annotation()).containsPattern(
           "\\| `workerhealth\\.io/[^|]*\\b" + Pattern.quote(s.key()) + "\\b[^|]*` \\|");
-      if (s.envVar() != null) {
-        assertThat(docs).as("docs/injection.md maps %s to %s", s.annotation(), s.envVar())
-            .contains("| `" + s.annotation() + "` | `" + s.envVar() + "` |");
+      if (!s.variables().isEmpty()) {
+        String row = docs.lines().filter(l -> l.startsWith("| `" + s.annotation() + "` |")).findFirst()
+            .orElseThrow(() -> new AssertionError("docs/injection.md has no row of its own for " + s.annotation()));
+        String variablesCell = row.split(" \\| ")[1];
+        for (String variable : s.variables()) {
+          assertThat(variablesCell).as("docs/injection.md maps %s to %s", s.annotation(), variable)
+              .contains("`" + variable + "`");
+        }
       }
     }
     Matcher rows = Pattern.compile("\\| `(workerhealth\\.io/[a-z-]+)`").matcher(docs);
@@ -52,7 +64,16 @@ class InjectionDocsTest {
     }
     assertThat(variables).contains("WH_TARGET_URL", "WH_INTERVAL");
     Set<String> mapped = new LinkedHashSet<>(SET_BY_THE_TEMPLATE);
-    SidecarSetting.ALL.stream().filter(s -> s.envVar() != null).forEach(s -> mapped.add(s.envVar()));
+    SidecarSetting.ALL.forEach(s -> mapped.addAll(s.variables()));
     assertThat(mapped).as("variables in docs/sidecar.md's configuration table").containsAll(variables);
+  }
+
+  /** The chart refuses at install a default the operator would refuse at start for its key. */
+  @Test
+  void theChartsSchemaAllowsExactlyTheSettingsAsDefaults() throws IOException {
+    JsonNode defaults = new ObjectMapper().readTree(SCHEMA.toFile()).at("/properties/injection/properties/defaults");
+    List<String> allowed = new ArrayList<>();
+    defaults.at("/propertyNames/enum").forEach(k -> allowed.add(k.asText()));
+    assertThat(allowed).containsExactlyElementsOf(SidecarSetting.ALL.stream().map(SidecarSetting::key).toList());
   }
 }

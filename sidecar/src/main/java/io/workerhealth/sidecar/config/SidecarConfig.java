@@ -47,15 +47,34 @@ public record SidecarConfig(
   /** Reads and validates the settings; throws {@link IllegalArgumentException} listing every problem. */
   public static SidecarConfig fromEnv(Map<String, String> env) {
     List<String> problems = new ArrayList<>();
-    ScrapeTarget target = target(env, problems);
-    Duration interval = read(env, "WH_INTERVAL", "5s",
-        s -> atMost(positive(s), WorkerHealthSpec.MAX_INTERVAL_SECONDS, "intervalSeconds"), problems);
-    Duration timeout = read(env, "WH_TIMEOUT", "2s", SidecarConfig::positive, problems);
+    SidecarConfig config = read(env, true, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid sidecar configuration:\n  - " + String.join("\n  - ", problems));
+    }
+    return config;
+  }
+
+  /**
+   * The problems {@link #fromEnv} reports, each naming its variable, except those of the files that
+   * WH_BASIC_AUTH_PASSWORD_FILE, WH_BEARER_TOKEN_FILE and WH_CA_FILE name, which are not read: the injection webhook
+   * checks a pod's settings with it before the Secrets holding those files are mounted.
+   */
+  public static List<String> problemsLeavingFilesUnread(Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    read(env, false, problems);
+    return problems;
+  }
+
+  /** The settings, or null with every problem added to {@code problems}. */
+  private static SidecarConfig read(Map<String, String> env, boolean readFiles, List<String> problems) {
+    int before = problems.size();
+    ScrapeTarget target = target(env, readFiles, problems);
+    Duration interval = read(env, "WH_INTERVAL", "5s", SidecarConfig::parseInterval, problems);
+    Duration timeout = read(env, "WH_TIMEOUT", "2s", SidecarConfig::parseTimeout, problems);
     SourceFormat format = read(env, "WH_FORMAT", "auto", SourceFormat::fromWireName, problems);
-    Duration heartbeat = read(env, "WH_HEARTBEAT", "60s",
-        s -> atMost(positive(s), WorkerHealthSpec.MAX_HEARTBEAT_SECONDS, "heartbeatSeconds"), problems);
-    Integer port = read(env, "WH_METRICS_PORT", "9090", SidecarConfig::port, problems);
-    Long bodyLimit = read(env, "WH_BODY_LIMIT", DEFAULT_BODY_LIMIT, SidecarConfig::positiveSize, problems);
+    Duration heartbeat = read(env, "WH_HEARTBEAT", "60s", SidecarConfig::parseHeartbeat, problems);
+    Integer port = read(env, "WH_METRICS_PORT", "9090", SidecarConfig::parseMetricsPort, problems);
+    Long bodyLimit = read(env, "WH_BODY_LIMIT", DEFAULT_BODY_LIMIT, SidecarConfig::parseBodyLimit, problems);
     String podName = env.get("POD_NAME");
     String podNamespace = env.get("POD_NAMESPACE");
     if (isBlank(podName)) {
@@ -74,11 +93,52 @@ public record SidecarConfig(
       problems.add("WH_TIMEOUT (" + Durations.format(timeout) + ") must not exceed WH_INTERVAL ("
           + Durations.format(interval) + ")");
     }
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("invalid sidecar configuration:\n  - " + String.join("\n  - ", problems));
+    if (problems.size() > before) {
+      return null;
     }
     return new SidecarConfig(target, interval, timeout, format, heartbeat, port, bodyLimit, podName.strip(),
         podNamespace.strip(), blankToNull(env.get("POD_UID")), labels, custom, filter);
+  }
+
+  // The parsers of single variables, public for the injection webhook, which checks the annotations that set them
+  // with these (and so with the same bounds) before a pod is created.
+
+  /** WH_INTERVAL: positive, at most the WorkerHealth spec's {@code intervalSeconds} bound. */
+  public static Duration parseInterval(String text) {
+    return atMost(positive(text), WorkerHealthSpec.MAX_INTERVAL_SECONDS, "intervalSeconds");
+  }
+
+  /** WH_TIMEOUT: positive (at most the interval is checked with both). */
+  public static Duration parseTimeout(String text) {
+    return positive(text);
+  }
+
+  /** WH_HEARTBEAT: positive, at most the WorkerHealth spec's {@code heartbeatSeconds} bound. */
+  public static Duration parseHeartbeat(String text) {
+    return atMost(positive(text), WorkerHealthSpec.MAX_HEARTBEAT_SECONDS, "heartbeatSeconds");
+  }
+
+  /** WH_BODY_LIMIT: a positive size. */
+  public static long parseBodyLimit(String text) {
+    long n = ByteSizes.parse(text);
+    if (n <= 0) {
+      throw new IllegalArgumentException("must be positive");
+    }
+    return n;
+  }
+
+  /** WH_METRICS_PORT: 0-65535 (0: any free port, for tests). */
+  public static int parseMetricsPort(String text) {
+    int p;
+    try {
+      p = Integer.parseInt(text.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a port number");
+    }
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535");
+    }
+    return p;
   }
 
   /**
@@ -93,7 +153,7 @@ public record SidecarConfig(
   }
 
   /** The target from WH_TARGET_URL and the variables of its credentials, headers, CA file and redirects. */
-  static ScrapeTarget target(Map<String, String> env, List<String> problems) {
+  static ScrapeTarget target(Map<String, String> env, boolean readFiles, List<String> problems) {
     Map<TargetSetting, String> given = new EnumMap<>(TargetSetting.class);
     for (TargetSetting s : TargetSetting.values()) {
       given.put(s, env.get(s.variable()));
@@ -101,7 +161,7 @@ public record SidecarConfig(
     if (isBlank(given.get(TargetSetting.URL))) {
       given.put(TargetSetting.URL, DEFAULT_TARGET_URL);
     }
-    return TargetSetting.read(given, false, problems);
+    return TargetSetting.read(given, false, readFiles, problems);
   }
 
   /** Seconds as the WorkerHealth's spec holds them: whole, at least 1 (a sub-second interval is written as 1). */
@@ -185,27 +245,6 @@ public record SidecarConfig(
           + " (the WorkerHealth's spec." + specField + " allows " + maxSeconds + " at most)");
     }
     return d;
-  }
-
-  private static Integer port(String s) {
-    int p;
-    try {
-      p = Integer.parseInt(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("not a port number");
-    }
-    if (p < 0 || p > 65535) {
-      throw new IllegalArgumentException("port must be 0-65535");
-    }
-    return p;
-  }
-
-  private static Long positiveSize(String s) {
-    long n = ByteSizes.parse(s);
-    if (n <= 0) {
-      throw new IllegalArgumentException("must be positive");
-    }
-    return n;
   }
 
   private static boolean isBlank(String s) {
