@@ -11,7 +11,7 @@ import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.operator.planning.InvalidPolicyException;
 import io.workerhealth.operator.planning.Plan;
 import io.workerhealth.api.v1alpha1.ScaleTargetRef;
-import io.workerhealth.operator.planning.PlanInputs;
+import io.workerhealth.operator.planning.PolicyDecision;
 import io.workerhealth.operator.planning.PodHealth;
 import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.planning.PolicySettings;
@@ -144,20 +144,12 @@ public final class PlanCommand implements Callable<Integer> {
           wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds(), wh.getStatus()));
     }
     var status = policy.getStatus();
-    Instant settleSince = null;
     if (status != null) {
       // the status is the operator's own record; a hand-edited one may hold empty items, which mean nothing
       status.setHistory(withoutNulls(status.getHistory()));
       status.setEffectiveness(withoutNulls(status.getEffectiveness()));
       status.setScaleTargets(withoutNulls(status.getScaleTargets()));
       status.setConditions(withoutNulls(status.getConditions()));
-      var allowed = status.getConditions().stream().filter(c -> "RemediationAllowed".equals(c.getType())).findFirst();
-      if (allowed.isPresent() && "False".equals(allowed.get().getStatus())
-          && "TooManyUnhealthy".equals(allowed.get().getReason())) {
-        settleSince = at;
-      } else if (status.getSuppressionEndedTime() != null) {
-        settleSince = ReportTimes.parse(status.getSuppressionEndedTime());
-      }
     }
     Map<String, ScaleTargetObservation> targets = new LinkedHashMap<>();
     for (PolicySettings.Rule rule : settings.rules()) {
@@ -165,12 +157,8 @@ public final class PlanCommand implements Callable<Integer> {
         targets.put(rule.scale().target(), observe(rule.scale().targetRef(), targetObjects));
       }
     }
-    Plan plan = new RemediationPlanner().plan(settings, new PlanInputs(pods,
-        status == null ? List.of() : status.getHistory(), settleSince,
-        status == null ? List.of() : status.getEffectiveness(), status == null ? List.of() : status.getScaleTargets(),
-        targets, RemediationPlanner.outage(settings, pods, at) ? at
-            : status == null ? null : ReportTimes.parse(status.getLastOutageTime())),
-        at);
+    // the same derivation from the status as the operator's
+    Plan plan = PolicyDecision.decide(new RemediationPlanner(), settings, status, pods, targets, at).plan();
     out.println(render(plan));
     out.flush();
     return 0;

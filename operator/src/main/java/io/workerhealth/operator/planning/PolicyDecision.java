@@ -1,0 +1,100 @@
+package io.workerhealth.operator.planning;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.workerhealth.api.v1alpha1.RemediationAction;
+import io.workerhealth.api.v1alpha1.RemediationOutcome;
+import io.workerhealth.api.v1alpha1.RemediationRecord;
+import io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One round's decision for a policy, from its status (the operator's memory) and what was observed: the planner's
+ * inputs are derived here, the same way for the operator and for the offline {@code plan} command, so both decide
+ * alike. Pure: plain data in, plain data out.
+ *
+ * @param plan           the planner's answer
+ * @param inputs         what the planner was given
+ * @param outage         every selected pod fails the same worker a ScaleTarget rule watches now
+ * @param suppressionEnd remediation was held back for too many unhealthy pods until now, and is allowed again
+ */
+public record PolicyDecision(Plan plan, PlanInputs inputs, boolean outage, boolean suppressionEnd) {
+
+  /**
+   * Decides with the history, the settle and outage times, the effectiveness and the scale target state the status
+   * holds.
+   */
+  public static PolicyDecision decide(RemediationPlanner planner, PolicySettings settings,
+                                      WorkerHealthPolicyStatus status, List<PodHealth> pods,
+                                      Map<String, ScaleTargetObservation> targets, Instant now) {
+    WorkerHealthPolicyStatus s = status == null ? new WorkerHealthPolicyStatus() : status;
+    // right after too many pods were unhealthy, conditions must hold for 'for' again
+    boolean wasSuppressed = wasSuppressed(s.getConditions());
+    Instant settleSince = wasSuppressed ? now : ReportTimes.parse(s.getSuppressionEndedTime());
+    boolean outage = RemediationPlanner.outage(settings, pods, now);
+    Instant outageSeen = outage ? now : ReportTimes.parse(s.getLastOutageTime());
+    PlanInputs inputs = new PlanInputs(pods, new ArrayList<>(s.getHistory()), settleSince, s.getEffectiveness(),
+        s.getScaleTargets(), targets, outageSeen);
+    Plan plan = planner.plan(settings, inputs, now);
+    return new PolicyDecision(plan, inputs, outage, wasSuppressed && plan.remediationAllowed());
+  }
+
+  /** RemediationAllowed=False with reason TooManyUnhealthy in the last status written. */
+  static boolean wasSuppressed(List<Condition> conditions) {
+    Condition allowed = conditions == null ? null : conditions.stream()
+        .filter(c -> "RemediationAllowed".equals(c.getType())).findFirst().orElse(null);
+    return allowed != null && "False".equals(allowed.getStatus())
+        && SkipReason.TooManyUnhealthy.name().equals(allowed.getReason());
+  }
+
+  /**
+   * Writes into the status what this decision teaches for later rounds: outage and settle times, verification
+   * results (on the history records themselves), effectiveness and scale target state.
+   */
+  public void remember(WorkerHealthPolicyStatus status, Instant now) {
+    String nowText = now.toString();
+    if (outage) {
+      status.setLastOutageTime(nowText);
+    }
+    if (suppressionEnd) {
+      status.setSuppressionEndedTime(nowText);
+    }
+    for (Plan.Verified v : plan.verifications()) {
+      v.record().setVerification(v.result()); // the record is one of the status's history entries
+      v.record().setVerifiedTime(nowText);
+    }
+    status.setEffectiveness(plan.effectiveness());
+    status.setScaleTargets(new ArrayList<>(plan.scaleTargets()));
+  }
+
+  /**
+   * The history records for this round's decisions, to be written before anything is done: Pending for actions,
+   * DryRun in dry-run, Reported for report-only rules.
+   */
+  public List<RemediationRecord> intents(Instant now) {
+    String nowText = now.toString();
+    List<RemediationRecord> intents = new ArrayList<>();
+    for (Plan.Decision d : plan.actions()) {
+      RemediationRecord r = new RemediationRecord();
+      r.setPod(d.pod());
+      r.setPodUID(d.podUid());
+      r.setSlot(d.slot());
+      r.setWorker(d.worker());
+      r.setRule(d.rule());
+      r.setAction(d.action());
+      r.setTime(nowText);
+      r.setFailingSince(d.failingSince() == null ? null : d.failingSince().toString());
+      r.setMessage(d.reason());
+      r.setStep(d.step());
+      r.setTarget(d.target());
+      r.setFromReplicas(d.fromReplicas());
+      r.setToReplicas(d.toReplicas());
+      r.setOutcome(d.action() == RemediationAction.None ? RemediationOutcome.Reported
+          : d.dryRun() ? RemediationOutcome.DryRun : RemediationOutcome.Pending);
+      intents.add(r);
+    }
+    return intents;
+  }
+}
