@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
+import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.apps.StatefulSetBuilder;
 import io.fabric8.kubernetes.api.model.authorization.v1.ResourceRule;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReview;
@@ -148,6 +149,13 @@ final class ProofFleet implements AutoCloseable {
         .withName(STATEFULSET).withNamespace(NS).endMetadata().withNewSpec().withReplicas(1)
         .withServiceName(STATEFULSET).withNewSelector().withMatchLabels(REPORTS).endSelector().withNewTemplate()
         .withNewMetadata().withLabels(REPORTS).endMetadata().endTemplate().endSpec().build()).create();
+    // the Deployment's ReplicaSet, as the Deployment controller creates it (the operator reads it to find the
+    // Deployment and whether it is rolling out)
+    client.apps().replicaSets().inNamespace(NS).resource(new ReplicaSetBuilder().withNewMetadata()
+        .withName(REPLICA_SET.getName()).withNamespace(NS).withOwnerReferences(new OwnerReferenceBuilder()
+            .withApiVersion("apps/v1").withKind("Deployment").withName(DEPLOYMENT).withUid("deploy-" + DEPLOYMENT)
+            .withController(true).build()).endMetadata().withNewSpec().withReplicas(2)
+        .withNewSelector().withMatchLabels(OUTPOST).endSelector().endSpec().build()).create();
     deployment = new ScaleSubresource("Deployment", "deployments", DEPLOYMENT, 2);
     statefulSet = new ScaleSubresource("StatefulSet", "statefulsets", STATEFULSET, 1);
 

@@ -17,7 +17,7 @@ import java.util.Set;
 public final class WorkerHealthOperator implements AutoCloseable {
 
   private final Operator operator;
-  private final OperatorMetrics metrics = new OperatorMetrics();
+  private final OperatorMetrics metrics;
   private final AdminServer admin;
   private volatile boolean closing;
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthOperator.class);
@@ -28,9 +28,13 @@ public final class WorkerHealthOperator implements AutoCloseable {
 
   public WorkerHealthOperator(KubernetesClient client, OperatorSettings settings, Clock clock,
                               WorkerHealthPolicyReconciler.Timings timings) throws IOException {
+    metrics = new OperatorMetrics(new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT), clock);
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withCloseClientOnStop(false)
+          // the finalizer is added with a JSON Patch rather than server-side apply (which the mock API server lacks)
+          .withUseSSAToPatchPrimaryResource(false)
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
       if (settings.leaderElection()) {
         // Losing the lease while running means another replica leads now: stop acting at once (exit, and let the
