@@ -420,12 +420,12 @@ public final class RemediationPlanner {
       Match match = c.match();
       String waiting = suppressedMessage + (mode == OutageRecoveryPlanner.Mode.CANARY ? "; one canary at a time"
           : mode == OutageRecoveryPlanner.Mode.ROLLING ? "; rolling, " + policy.maxConcurrent() + " at a time" : "");
-      if (chosen >= budget) {
-        skips.add(skip(pod, match, suppressed, waiting));
-        continue;
-      }
       if (inFlightUids.contains(pod.podUid())) {
         skips.add(skip(pod, match, SkipReason.InFlight, "a remediation of this pod is already under way"));
+        continue;
+      }
+      if (chosen >= budget) {
+        skips.add(skip(pod, match, suppressed, waiting));
         continue;
       }
       Resolved resolved = resolve(match.rule(), match, pod, past, results, effectiveness, escalations, now);

@@ -80,7 +80,9 @@ record PolicyReport(List<Notice> notices, List<SkipReason> suppressed, List<Plan
       if (told.skips.add(key)) {
         suppressed.add(s.reason());
         status.setTotalSuppressed((status.getTotalSuppressed() == null ? 0 : status.getTotalSuppressed()) + 1);
-        if (s.reason() != SkipReason.TooManyUnhealthy && s.reason() != SkipReason.Paused) {
+        // an outage and a pause are told once for the policy (RemediationSuppressed, the recovery's phase Events)
+        if (s.reason() != SkipReason.TooManyUnhealthy && s.reason() != SkipReason.Paused
+            && s.reason() != SkipReason.RecoveryInProgress) {
           notices.add(new Notice("Normal", "RemediationSkipped", "pod " + s.pod() + " (" + s.worker() + "): "
               + s.reason() + ": " + s.message()));
         }
