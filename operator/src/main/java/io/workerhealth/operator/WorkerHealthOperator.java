@@ -20,6 +20,10 @@ public final class WorkerHealthOperator implements AutoCloseable {
   private final OperatorMetrics metrics;
   private final AdminServer admin;
   private volatile boolean closing;
+  /** How long a Lease the leader stopped renewing stays its: a standby takes over within this. */
+  public static final Duration LEASE_DURATION = Duration.ofSeconds(15);
+  /** How often a standby tries to take the Lease (and the leader renews it). */
+  public static final Duration LEASE_RETRY_PERIOD = Duration.ofSeconds(2);
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthOperator.class);
 
   public WorkerHealthOperator(KubernetesClient client, OperatorSettings settings, Clock clock) throws IOException {
@@ -47,8 +51,8 @@ public final class WorkerHealthOperator implements AutoCloseable {
           }
         }, leader -> LOG.info("leader is {}", leader));
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(),
-            settings.leaseNamespace(), Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), null,
-            callbacks, false));
+            settings.leaseNamespace(), LEASE_DURATION, Duration.ofSeconds(10), LEASE_RETRY_PERIOD,
+            settings.leaseIdentity(), callbacks, false));
       }
     });
     // Namespaces are set when registering: changing them on a registered controller only works once it runs.
