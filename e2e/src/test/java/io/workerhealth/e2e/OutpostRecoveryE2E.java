@@ -132,6 +132,17 @@ class OutpostRecoveryE2E {
   @BeforeAll
   static void start() throws Exception {
     state = Path.of("target", "outpost-e2e").toAbsolutePath();
+    // a fresh state directory each run (PostgreSQL's initdb wants an empty one); a run that died is stopped first
+    if (Files.exists(state.resolve("ports.env"))) {
+      script("stop");
+    }
+    if (Files.exists(state)) {
+      try (var paths = Files.walk(state)) {
+        for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+          Files.delete(p);
+        }
+      }
+    }
     Files.createDirectories(state);
     // Redis, PostgreSQL, RabbitMQ (and one Outpost, which this test does not need: stopped) on loopback
     outpostBinary = Path.of(script("build").strip().lines().reduce((a, b) -> b).orElseThrow());

@@ -89,13 +89,13 @@ final class OutageRecoveryPlanner {
       Instant heldSince = orNow(ReportTimes.parse(held.getHeldSince()), now);
       if (settings.mode() == RecoveryMode.Hold) {
         return hold(held, s.tooManyMessage() + "; recovery.mode is Hold: nothing is restarted until enough pods are "
-            + "healthy again", null, s);
+            + "healthy again", null);
       }
       Instant firstTry = heldSince.plus(settings.after());
       if (now.isBefore(firstTry)) {
         return hold(held, s.tooManyMessage() + "; held since " + heldSince + ", recovery starts at " + firstTry
             + " (recovery.after " + settings.after().toSeconds() + "s) unless the pods recover by themselves",
-            firstTry, s);
+            firstTry);
       }
       return afterWaiting(policy, held, s, now);
     }
@@ -176,7 +176,7 @@ final class OutageRecoveryPlanner {
         state.setNextTryTime(nextCheck.toString());
         return new Round(state, Mode.HOLD, nextCheck, attention);
       }
-      return hold(state, s.tooManyMessage() + "; " + why, nextCheck, s);
+      return hold(state, s.tooManyMessage() + "; " + why, nextCheck);
     }
     if (state.getPhase() != RecoveryPhase.Canary) {
       state.setPhase(RecoveryPhase.Canary);
@@ -187,7 +187,7 @@ final class OutageRecoveryPlanner {
     return new Round(state, Mode.CANARY, null, attention);
   }
 
-  private static Round hold(RecoveryStatus state, String message, Instant nextTry, Situation s) {
+  private static Round hold(RecoveryStatus state, String message, Instant nextTry) {
     state.setMessage(message);
     state.setNextTryTime(nextTry == null ? null : nextTry.toString());
     return new Round(state, Mode.HOLD, nextTry, false);

@@ -31,9 +31,11 @@ import java.util.TreeSet;
  * Decides remediations: (policy, selected pods' health, remediation history, now) → actions and skips, each with a
  * reason. Pure and deterministic: no clock, no I/O, and the same decisions whatever order the pods come in.
  *
- * <p>The safety limits, in the order they are applied: paused; too many pods failing at once (a shared dependency
- * is the likely cause, restarts would only add a reconnect storm); stale data; excluded pods; the rule's 'for';
- * a remediation of the pod already in flight; the slot's cooldown; the rate limit; maxConcurrent.
+ * <p>The safety limits, in the order they are applied: paused; too many pods failing (or not reporting) at once (a
+ * shared dependency is the likely cause, restarts would only add a reconnect storm: the {@link OutageRecoveryPlanner}
+ * decides, report-only rules still report); stale data; excluded pods; the rule's 'for'; a remediation of the pod
+ * already in flight; bare pods; workloads mid-rollout; the slot's cooldown (doubling for remediations in a row); the
+ * rate limit; maxConcurrent. Whatever is held by time says when it is due ({@link Plan#nextTry()}).
  *
  * <p>Beyond single actions: every RestartPod and ScaleTarget is verified over the rule's verification window
  * (Recovered / NotRecovered, counted per rule, worker and action); an action that did not help maxNotRecovered times
