@@ -73,32 +73,42 @@ public class EventRecorder {
         object.getMetadata().getName(), object.getMetadata().getUid(), type, reason, message);
   }
 
-  private synchronized void record(String namespace, String kind, String apiVersion, String name, String uid,
-                                   String type, String reason, String message) {
+  private void record(String namespace, String kind, String apiVersion, String name, String uid, String type,
+                      String reason, String message) {
     Instant now = clock.instant();
     String text = message.length() > 1000 ? message.substring(0, 1000) : message;
     String object = namespace + "/" + kind + "/" + name + "/" + uid + "/" + type + "/" + reason;
-    Similar seen = similar.get(object);
-    if (seen == null || !seen.since.plus(SIMILAR_WINDOW).isAfter(now)) {
-      seen = new Similar(now);
-      similar.put(object, seen);
-    }
-    if (seen.messages.size() <= MAX_SIMILAR) {
-      seen.messages.add(text);
-    }
-    String key = object + "/" + text;
-    if (seen.messages.size() > MAX_SIMILAR) {
-      text = COMBINED + (text.length() > 900 ? text.substring(0, 900) : text);
-      key = object + "/*";
+    String key;
+    Written before;
+    // the bookkeeping under the lock, the API calls outside it: reconciles of other policies are not held up
+    synchronized (this) {
+      Similar seen = similar.get(object);
+      if (seen == null || !seen.since.plus(SIMILAR_WINDOW).isAfter(now)) {
+        seen = new Similar(now);
+        similar.put(object, seen);
+      }
+      if (seen.messages.size() <= MAX_SIMILAR) {
+        seen.messages.add(text);
+      }
+      key = object + "/" + text;
+      if (seen.messages.size() > MAX_SIMILAR) {
+        text = COMBINED + (text.length() > 900 ? text.substring(0, 900) : text);
+        key = object + "/*";
+      }
+      before = written.get(key);
+      if (before != null) {
+        // counted now, so that a concurrent repeat raises the count further
+        written.put(key, new Written(before.namespace(), before.name(), before.count() + 1));
+      }
     }
     try {
-      Written before = written.get(key);
       if (before != null && increment(before, text, now)) {
-        written.put(key, new Written(before.namespace(), before.name(), before.count() + 1));
         return;
       }
       String eventName = create(namespace, kind, apiVersion, name, uid, type, reason, text, now);
-      written.put(key, new Written(namespace, eventName, 1));
+      synchronized (this) {
+        written.put(key, new Written(namespace, eventName, 1));
+      }
     } catch (RuntimeException e) {
       LOG.warn("could not record event {} on {}/{}: {}", reason, namespace, name, e.toString());
     }
