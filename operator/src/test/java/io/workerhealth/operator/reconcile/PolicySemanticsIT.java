@@ -202,8 +202,9 @@ class PolicySemanticsIT {
     start();
     await().atMost(20, TimeUnit.SECONDS).until(() -> !events("RestartFailed").isEmpty());
     assertThat(events("RestartFailed").get(0).getMessage()).contains("pod outpost-b").contains("eviction failed");
-    assertThat(status("restart").getHistory()).anySatisfy(r -> assertThat(r.getOutcome())
-        .isEqualTo(RemediationOutcome.Failed));
+    // the Event is sent before the outcome is written
+    await().atMost(10, TimeUnit.SECONDS).until(() -> status("restart").getHistory().stream()
+        .anyMatch(r -> r.getOutcome() == RemediationOutcome.Failed));
   }
 
   @Test
@@ -317,7 +318,9 @@ class PolicySemanticsIT {
     await().atMost(20, TimeUnit.SECONDS).until(() -> !events("Escalated").isEmpty()
         && !events("NeedsAttention").isEmpty());
     assertThat(events("Escalated").get(0).getMessage()).contains("next step: None");
-    assertThat(condition("escalate", "NeedsAttention").getStatus()).isEqualTo("True");
+    // Events are sent before the status is written
+    await().atMost(10, TimeUnit.SECONDS).until(() -> "True".equals(condition("escalate", "NeedsAttention")
+        .getStatus()));
     assertThat(condition("escalate", "NeedsAttention").getReason()).isEqualTo("Escalated");
     assertThat(evictions).isEmpty();
 
