@@ -43,9 +43,19 @@ public final class Scrapes {
 
   /** The body as the producer answered it (status, content type, bytes), to keep as a sample. */
   public static HealthResponse fetch(String url) {
+    return fetch(HttpRequest.newBuilder(URI.create(url)).build());
+  }
+
+  /** The same, logged in with basic credentials. */
+  public static HealthResponse fetch(String url, String username, String password) {
+    return fetch(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Basic " + java.util.Base64
+        .getEncoder().encodeToString((username + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8)))
+        .build());
+  }
+
+  private static HealthResponse fetch(HttpRequest request) {
     try {
-      HttpResponse<byte[]> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(),
-          HttpResponse.BodyHandlers.ofByteArray());
+      HttpResponse<byte[]> r = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofByteArray());
       return new HealthResponse(r.statusCode(), r.headers().firstValue("Content-Type").orElse(null), r.body());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

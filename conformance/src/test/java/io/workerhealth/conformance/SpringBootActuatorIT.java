@@ -11,11 +11,16 @@ import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.api.v1alpha1.WorkerState;
 import io.workerhealth.conformance.spring.WorkerApp;
 import io.workerhealth.sidecar.format.ParsedHealth;
+import io.workerhealth.sidecar.config.SidecarConfig;
+import io.workerhealth.sidecar.scrape.ScrapeTarget;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.springframework.boot.actuate.health.Health;
 import org.springframework.boot.actuate.health.Status;
 import org.springframework.boot.availability.AvailabilityChangeEvent;
@@ -167,6 +172,31 @@ class SpringBootActuatorIT {
     assertThat(down.getPhase()).isEqualTo(HealthPhase.Failed);
     assertThat(down.getWorkers()).extracting(WorkerState::getName, WorkerState::getStatus)
         .containsExactly(tuple(ParsedHealth.OVERALL_WORKER, Failed));
+  }
+
+  @Test
+  void withTheSidecarsBasicAuthCredentialsWhenAuthorizedShowsTheWorkers(@TempDir Path dir) throws Exception {
+    // configured as a user configures the sidecar: a username and a password file (a mounted Secret)
+    Path password = Files.writeString(dir.resolve("password"), "secret\n");
+    ScrapeTarget target = SidecarConfig.fromEnv(Map.of("WH_TARGET_URL", base + "/secured",
+        "WH_BASIC_AUTH_USERNAME", "ops", "WH_BASIC_AUTH_PASSWORD_FILE", password.toString(),
+        "POD_NAME", "worker-0", "POD_NAMESPACE", "shop")).target();
+    WorkerApp.HEALTH.put("kafka/billing-consumer", Health.down(new IllegalStateException("broker gone")).build());
+    Scrapes.keep("spring-when-authorized-logged-in.json", Scrapes.fetch(base + "/secured", "ops", "secret"));
+    WorkerHealthStatus s = Scrapes.report(target);
+    assertThat(s.getPhase()).isEqualTo(HealthPhase.Failed);
+    assertThat(s.getFailing()).isEqualTo("kafka/billing-consumer");
+    assertThat(s.getWorkers()).extracting(WorkerState::getName).contains("kafka/orders-consumer", "scheduler",
+        "mailer").doesNotContain(ParsedHealth.OVERALL_WORKER);
+
+    Files.writeString(password, "wrong\n");
+    ScrapeTarget wrong = SidecarConfig.fromEnv(Map.of("WH_TARGET_URL", base + "/secured",
+        "WH_BASIC_AUTH_USERNAME", "ops", "WH_BASIC_AUTH_PASSWORD_FILE", password.toString(),
+        "POD_NAME", "worker-0", "POD_NAMESPACE", "shop")).target();
+    WorkerHealthStatus refused = Scrapes.report(wrong);
+    assertThat(refused.getHttpStatus()).isEqualTo(401);
+    assertThat(refused.getPhase()).isNotEqualTo(HealthPhase.Healthy);
+    assertThat(String.valueOf(refused.getScrapeError())).doesNotContain("wrong").doesNotContain("ops:");
   }
 
   @Test
