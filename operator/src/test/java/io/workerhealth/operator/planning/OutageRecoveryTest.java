@@ -188,6 +188,10 @@ class OutageRecoveryTest {
    * earlier one's.
    */
   static Plan canaryJudgedNow(Duration canaryAgo, WorkerStatus replacementWorker) {
+    return canaryJudgedNow(canaryAgo, replacementWorker, state -> { });
+  }
+
+  static Plan canaryJudgedNow(Duration canaryAgo, WorkerStatus replacementWorker, Consumer<RecoveryStatus> change) {
     String slot = "ReplicaSet/outpost-7d9f";
     PodHealth replacement = new PodHealth("outpost-7d9f-new", "uid-new", slot, false, 5,
         Fixtures.pod("outpost-7d9f-new", Duration.ZERO, "deliverymq-consumer", replacementWorker, Duration.ZERO,
@@ -204,6 +208,7 @@ class OutageRecoveryTest {
     state.setPhaseSince(NOW.toString());
     state.setNotRecovered(0);
     state.setCanaryPod("outpost-7d9f-old");
+    change.accept(state);
     return new RemediationPlanner().plan(policy(s -> { }), new PlanInputs(pods, List.of(canary), null, null, null,
         null).withRecovery(state), NOW);
   }
@@ -227,6 +232,20 @@ class OutageRecoveryTest {
     assertThat(plan.recovery().getPhase()).isEqualTo(RecoveryPhase.BackingOff);
     assertThat(plan.recovery().getNotRecovered()).isEqualTo(1);
     assertThat(Instant.parse(plan.recovery().getNextTryTime())).isEqualTo(NOW.plus(Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void aBackoffThatEndsInTheRoundItsCanaryIsJudgedNotRecoveredBacksOffAgainInsteadOfStartingACanary() {
+    Plan plan = canaryJudgedNow(Duration.ofMinutes(2).plusSeconds(1), WorkerStatus.Failed, state -> {
+      state.setPhase(RecoveryPhase.BackingOff);
+      state.setPhaseSince(NOW.minus(Duration.ofMinutes(1)).toString());
+      state.setNextTryTime(NOW.minusSeconds(1).toString());
+      state.setNotRecovered(1);
+    });
+    assertThat(plan.actions()).isEmpty();
+    assertThat(plan.recovery().getPhase()).isEqualTo(RecoveryPhase.BackingOff);
+    assertThat(plan.recovery().getNotRecovered()).isEqualTo(2);
+    assertThat(Instant.parse(plan.recovery().getNextTryTime())).isEqualTo(NOW.plus(Duration.ofMinutes(2)));
   }
 
   @Test
