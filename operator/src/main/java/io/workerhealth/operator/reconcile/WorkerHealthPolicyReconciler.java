@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
@@ -30,6 +31,7 @@ import io.workerhealth.api.v1alpha1.VerificationResult;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus;
+import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.operator.metrics.OperatorMetrics;
 import io.workerhealth.operator.planning.InvalidPolicyException;
 import io.workerhealth.operator.planning.Plan;
@@ -53,6 +55,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -97,6 +100,18 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   private final Map<String, Set<String>> announcedEscalations = new ConcurrentHashMap<>();
 
   private final Timings timings;
+  /** The event source of the node agents' Leases, and the label the agents put on them. */
+  static final String AGENT_LEASES = "agent-leases";
+  static final String AGENT_LEASE_LABEL = "workerhealth.io/agent-lease";
+  /** Pod uid → the node it runs on ("" once gone), for reports written by node agents; a pod never moves. */
+  private final Map<String, String> podNodes = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > 20_000;
+    }
+  });
+  /** Reports already warned about as coming from an agent of another node. */
+  private final Set<String> misplacedWarned = ConcurrentHashMap.newKeySet();
 
   public WorkerHealthPolicyReconciler(Clock clock, OperatorMetrics metrics, Timings timings) {
     this.clock = clock;
@@ -116,7 +131,22 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
                 .collect(Collectors.toSet()))
             .withNamespacesInheritedFromController()
             .build(), context);
-    return List.of(healths);
+    String agentNamespace = context.getClient().getNamespace();
+    if (agentNamespace == null) {
+      return List.of(healths);
+    }
+    // the node agents' Leases (in the operator's namespace, where the chart runs them): read where the pods' health
+    // is gathered, never a reason to reconcile (a renewal every 10 s per node changes no decision by itself)
+    InformerEventSource<Lease, WorkerHealthPolicy> leases = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Lease.class, WorkerHealthPolicy.class)
+            .withName(AGENT_LEASES)
+            .withNamespaces(Set.of(agentNamespace))
+            .withFollowControllerNamespacesChanges(false)
+            .withLabelSelector(AGENT_LEASE_LABEL + "=true")
+            .withSecondaryToPrimaryMapper(lease -> Set.of())
+            .withGenericFilter(lease -> false)
+            .build(), context);
+    return List.of(healths, leases);
   }
 
   @Override
@@ -167,8 +197,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
         || r.getAction() == RemediationAction.None && r.getStep() != null && r.getVerification() == null)
         .map(r -> parseOrNull(r.getTime())).filter(java.util.Objects::nonNull).min(Instant::compareTo).orElse(null);
     List<PodHealth> pods = new ArrayList<>(selected.size());
+    Function<String, Lease> agentLeases = agentLeases(context);
     for (WorkerHealth wh : selected) {
-      pods.add(podHealth(client, wh, verifySince));
+      pods.add(podHealth(client, wh, verifySince, agentLeases, now));
     }
     // the scale targets the rules name, as they are now (never throws: problems are part of the observation)
     Map<String, ScaleTargetObservation> targets = new LinkedHashMap<>();
@@ -539,7 +570,50 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     return created == null || !created.isBefore(since.truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
   }
 
-  private PodHealth podHealth(KubernetesClient client, WorkerHealth wh, Instant verifySince) {
+  /** The Lease of the agent of a node, from the agents' event source; none when the operator watches none. */
+  @SuppressWarnings("unchecked")
+  private static Function<String, Lease> agentLeases(Context<WorkerHealthPolicy> context) {
+    String namespace = context.getClient().getNamespace();
+    if (namespace == null) {
+      return node -> null;
+    }
+    InformerEventSource<Lease, WorkerHealthPolicy> leases = (InformerEventSource<Lease, WorkerHealthPolicy>)
+        context.eventSourceRetriever().getEventSourceFor(Lease.class, AGENT_LEASES);
+    return node -> leases.get(new ResourceID(ApiGroup.agentLeaseName(node), namespace)).orElse(null);
+  }
+
+  /**
+   * The status the planner sees of a WorkerHealth: as stored; for a node agent's report, as its Lease vouches for it,
+   * and nothing when the agent is not the pod's node's ({@link AgentReports}).
+   */
+  private WorkerHealthStatus believedStatus(KubernetesClient client, WorkerHealth wh, String uid,
+                                            Function<String, Lease> agentLeases, Instant now) {
+    if (!AgentReports.byAgent(wh.getSpec()) || wh.getStatus() == null) {
+      return wh.getStatus();
+    }
+    String node = podNodes.get(uid);
+    if (node == null) {
+      try {
+        Pod p = client.pods().inNamespace(wh.getMetadata().getNamespace()).withName(wh.getMetadata().getName()).get();
+        node = p == null || !uid.equals(p.getMetadata().getUid()) ? ""
+            : Objects.requireNonNullElse(p.getSpec().getNodeName(), "");
+        podNodes.put(uid, node);
+      } catch (KubernetesClientException e) {
+        return null; // not known now: no report this round
+      }
+    }
+    String recorded = wh.getSpec().getReporter().getNodeName();
+    WorkerHealthStatus believed = AgentReports.believed(wh.getSpec(), wh.getStatus(), node.isEmpty() ? null : node,
+        recorded == null ? null : agentLeases.apply(recorded), now);
+    if (believed == null && !node.isEmpty() && misplacedWarned.add(uid)) {
+      LOG.warn("ignoring the report of pod {}/{}: written by the agent of node {}, but the pod runs on node {}",
+          wh.getMetadata().getNamespace(), wh.getMetadata().getName(), recorded, node);
+    }
+    return believed;
+  }
+
+  private PodHealth podHealth(KubernetesClient client, WorkerHealth wh, Instant verifySince,
+                              Function<String, Lease> agentLeases, Instant now) {
     String pod = wh.getMetadata().getName();
     String uid = wh.getMetadata().getOwnerReferences() == null ? null : wh.getMetadata().getOwnerReferences().stream()
         .filter(o -> "Pod".equals(o.getKind())).map(OwnerReference::getUid).findFirst().orElse(null);
@@ -559,7 +633,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
       });
     }
     Integer interval = wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds();
-    return new PodHealth(pod, uid, slot, excluded, interval, wh.getStatus());
+    return new PodHealth(pod, uid, slot, excluded, interval, believedStatus(client, wh, uid, agentLeases, now));
   }
 
   /**

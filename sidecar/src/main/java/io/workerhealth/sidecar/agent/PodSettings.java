@@ -1,5 +1,6 @@
 package io.workerhealth.sidecar.agent;
 
+import io.workerhealth.sidecar.config.ByteSizes;
 import io.workerhealth.sidecar.config.ScrapeSetting;
 import io.workerhealth.sidecar.config.ScrapeSettings;
 import io.workerhealth.sidecar.config.TargetSetting;
@@ -90,9 +91,11 @@ public record PodSettings(ScrapeSettings scrape, String scheme, String port, Str
     ScrapeSettings scrape = ScrapeSettings.read(
         s -> annotations.containsKey(s.annotation()) ? annotations.get(s.annotation()) : defaults.scrape().get(s),
         s -> name.apply(s.key()), bodyLimitDefault, problems);
-    if (scrape != null && scrape.bodyLimit() > maxBodyLimit) {
-      problems.add(name.apply("body-limit") + "=" + value(given, "body-limit", bodyLimitDefault)
-          + ": more than this agent reads (" + maxBodyLimit + " bytes, WH_MAX_BODY_LIMIT, sized with its heap)");
+    String bodyLimit = annotations.containsKey(ScrapeSetting.BODY_LIMIT.annotation())
+        ? annotations.get(ScrapeSetting.BODY_LIMIT.annotation()) : defaults.scrape().get(ScrapeSetting.BODY_LIMIT);
+    if (bodyLimit != null && !bodyLimit.isBlank() && bytesOrZero(bodyLimit) > maxBodyLimit) {
+      problems.add(name.apply("body-limit") + "=" + bodyLimit.strip() + ": more than this agent reads ("
+          + maxBodyLimit + " bytes, WH_MAX_BODY_LIMIT, sized with its heap)");
     }
     String scheme = value(given, "scheme", defaults.scheme()).toLowerCase(Locale.ROOT);
     if (!scheme.equals("http") && !scheme.equals("https")) {
@@ -138,6 +141,15 @@ public record PodSettings(ScrapeSettings scrape, String scheme, String port, Str
       return null;
     }
     return new PodSettings(scrape, scheme, port, path, redirects, serverName, secret);
+  }
+
+  /** The size, or 0 when it is none (ScrapeSettings names that problem). */
+  private static long bytesOrZero(String size) {
+    try {
+      return ByteSizes.parse(size);
+    } catch (IllegalArgumentException e) {
+      return 0;
+    }
   }
 
   private static String value(Function<String, String> given, String key, String dflt) {
