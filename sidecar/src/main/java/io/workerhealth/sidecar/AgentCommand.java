@@ -38,7 +38,8 @@ public final class AgentCommand implements Callable<Integer> {
     // the publishers' backoff is the only one between the agent and the API server (see ReportingClient)
     Clock clock = Clock.systemUTC();
     ReportingClient api = ReportingClient.build(Config.autoConfigure(null), clock);
-    NodeAgent agent = new NodeAgent(config, api, NodePods.watched(api.client(), config.nodeName()), clock,
+    NodeAgent agent = new NodeAgent(config, api, NodePods.watched(api.client(), config.nodeName(),
+        config.watchNamespaces()), clock,
         new Random());
     agent.start();
     CountDownLatch stopped = new CountDownLatch(1);

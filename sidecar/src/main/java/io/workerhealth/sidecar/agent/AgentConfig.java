@@ -18,6 +18,7 @@ import java.util.function.Function;
  * @param nodeName       the node whose pods the agent scrapes (downward API {@code spec.nodeName})
  * @param podName        the agent's own pod: the holder of its Lease
  * @param podNamespace   the agent's own namespace: where its Lease is
+ * @param watchNamespaces the namespaces whose pods it reports (empty: all)
  * @param metricsPort    port of {@code /metrics} and {@code /healthz}
  * @param scrapeThreads  scrapes in flight at once, whatever the number of pods
  * @param writeThreads   API writes in flight at once
@@ -28,7 +29,8 @@ import java.util.function.Function;
  * @param secretRefresh  how long a Secret the pods name is used before it is read again
  * @param defaults       what a pod that says nothing gets
  */
-public record AgentConfig(String nodeName, String podName, String podNamespace, int metricsPort, int scrapeThreads,
+public record AgentConfig(String nodeName, String podName, String podNamespace, List<String> watchNamespaces,
+                          int metricsPort, int scrapeThreads,
                           int writeThreads, Duration leaseDuration, Duration renewInterval, long maxBodyLimit,
                           Duration secretRefresh, PodDefaults defaults) {
 
@@ -61,6 +63,8 @@ public record AgentConfig(String nodeName, String podName, String podNamespace, 
     String node = required(env, "NODE_NAME", "fieldRef spec.nodeName", problems);
     String pod = required(env, "POD_NAME", "fieldRef metadata.name", problems);
     String namespace = required(env, "POD_NAMESPACE", "fieldRef metadata.namespace", problems);
+    List<String> watch = java.util.Arrays.stream(env.getOrDefault("WH_WATCH_NAMESPACES", "").split(","))
+        .map(String::strip).filter(n -> !n.isEmpty()).toList();
     Integer port = read(env, "WH_METRICS_PORT", "9090", s -> number(s, 0, 65535), problems);
     Integer scrapeThreads = read(env, "WH_SCRAPE_THREADS", "4", s -> number(s, 1, MAX_THREADS), problems);
     Integer writeThreads = read(env, "WH_WRITE_THREADS", "2", s -> number(s, 1, MAX_THREADS), problems);
@@ -94,7 +98,7 @@ public record AgentConfig(String nodeName, String podName, String podNamespace, 
     if (!problems.isEmpty()) {
       throw new IllegalArgumentException("invalid agent configuration:\n  - " + String.join("\n  - ", problems));
     }
-    return new AgentConfig(node, pod, namespace, port, scrapeThreads, writeThreads, leaseDuration, renew, maxBody,
+    return new AgentConfig(node, pod, namespace, watch, port, scrapeThreads, writeThreads, leaseDuration, renew, maxBody,
         secretRefresh, defaults);
   }
 

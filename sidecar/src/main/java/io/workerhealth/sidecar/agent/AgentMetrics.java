@@ -65,7 +65,8 @@ final class AgentMetrics {
     renewWithheld = Counter.builder("workerhealth.agent.lease.renewals").tag("result", "withheld")
         .description("Renewals of the node's Lease").register(registry);
     Gauge.builder("workerhealth.agent.lease.last.renewal.timestamp", () -> lastRenewal).baseUnit("seconds")
-        .description("Unix time of the last renewal of the node's Lease").register(registry);
+        .description("Unix time of the last renewal of the node's Lease (before the first: of the agent's start)")
+        .register(registry);
     Gauge.builder("workerhealth.agent.scrape.queue", queued::get)
         .description("Scrapes due and waiting for a thread").register(registry);
     registry.getPrometheusRegistry().register(new PerPod(pods));
@@ -95,6 +96,11 @@ final class AgentMetrics {
 
   void skipped() {
     skipped.increment();
+  }
+
+  /** Until the first renewal, the last one counts as the agent's start: no renewal two minutes on is noticed. */
+  void started(Instant at) {
+    lastRenewal = at.toEpochMilli() / 1000.0;
   }
 
   void leaseRenewed(Instant at) {

@@ -115,6 +115,7 @@ public final class NodeAgent implements AutoCloseable {
   public NodeAgent start() throws IOException {
     admin = new AdminServer(config.metricsPort(), metrics::scrape, this::alive);
     lastTick = clock.instant();
+    metrics.started(lastTick);
     timer.scheduleAtFixedRate(() -> lastTick = clock.instant(), 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
     writers.scheduleWithFixedDelay(this::renewLease, config.renewInterval().toMillis(),
         config.renewInterval().toMillis(), TimeUnit.MILLISECONDS);
