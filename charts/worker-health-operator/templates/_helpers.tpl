@@ -112,3 +112,38 @@ field selector; the admission policy restricts what the agent may write to its o
   resources: ["workerhealths/status"]
   verbs: ["patch"]
 {{- end -}}
+
+{{- define "who.webhookService" -}}
+{{- printf "%s-webhook" (include "who.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "who.webhookSecret" -}}
+{{- printf "%s-webhook-tls" (include "who.fullname" .) -}}
+{{- end -}}
+
+{{- define "who.webhookConfiguration" -}}
+{{- printf "%s-sidecar-injector" (include "who.fullname" .) -}}
+{{- end -}}
+
+{{- define "who.templateWebhookConfiguration" -}}
+{{- printf "%s-sidecar-templates" (include "who.fullname" .) -}}
+{{- end -}}
+
+{{/* What the operator needs in each namespace where pods are injected: watch the labelled pods (to find those created
+without their sidecar), and bind the sidecar ClusterRole, by name and no other, to injected pods' ServiceAccounts. */}}
+{{- define "who.injectionNamespacedRules" -}}
+{{- if .Values.injection.enabled }}
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
+{{- if .Values.injection.manageRoleBindings }}
+- apiGroups: ["rbac.authorization.k8s.io"]
+  resources: ["rolebindings"]
+  verbs: ["get", "create"]
+- apiGroups: ["rbac.authorization.k8s.io"]
+  resources: ["clusterroles"]
+  verbs: ["bind"]
+  resourceNames: [{{ include "who.sidecarClusterRole" . | quote }}]
+{{- end }}
+{{- end }}
+{{- end -}}

@@ -127,10 +127,13 @@ class HelmChartIT {
     // the release namespace holds the Leases: the operator's leader election, the agents' node Leases
     List<Role> roles = allOn.all(Role.class).filter(r -> !r.getMetadata().getNamespace().equals("ops")).toList();
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("outpost", "payments");
-    assertThat(allOn.all(ClusterRoleBinding.class)).as("nothing is granted cluster-wide").isEmpty();
+    assertThat(allOn.all(ClusterRoleBinding.class)).extracting(b -> b.getRoleRef().getName())
+        .as("cluster-wide, only the webhook configurations' caBundle").containsExactly(
+            "who-worker-health-operator-webhook");
     assertThat(allOn.all(ClusterRole.class)).extracting(r -> r.getMetadata().getName())
-        .as("ClusterRoles only to be bound in namespaces").containsExactlyInAnyOrder("worker-health-sidecar",
-            "who-worker-health-operator-agent", "who-worker-health-operator-agent-secrets");
+        .as("ClusterRoles only to be bound in namespaces, and the webhook configurations' caBundle")
+        .containsExactlyInAnyOrder("worker-health-sidecar", "who-worker-health-operator-agent",
+            "who-worker-health-operator-agent-secrets", "who-worker-health-operator-webhook");
     assertThat(allOn.all(RoleBinding.class).filter(b -> b.getRoleRef().getKind().equals("ClusterRole")))
         .extracting(b -> b.getMetadata().getNamespace() + "/" + b.getRoleRef().getName() + "/"
             + b.getSubjects().get(0).getName())
@@ -270,7 +273,7 @@ class HelmChartIT {
     assertThat(MonitoringProofIT.alerts(allOn).keySet()).containsExactlyInAnyOrder("WorkerFailed",
         "WorkerRemediationSuppressed", "WorkerRestartRateHigh", "WorkerRemediationNotHelping",
         "WorkerRemediationNeedsAttention", "WorkerHealthReportStale", "WorkerHealthAgentLeaseNotRenewed",
-        "WorkerHealthOperatorDown");
+        "WorkerHealthOperatorDown", "WorkerHealthSidecarNotInjected");
   }
 
   @Test
@@ -299,6 +302,106 @@ class HelmChartIT {
     RenderedChart examples = RenderedChart.parse(Files.readString(ROOT.resolve("examples/manifests/sidecar-rbac.yaml")));
     ClusterRole example = examples.one(ClusterRole.class);
     assertThat(example.getRules()).isEqualTo(chart.getRules());
+  }
+
+  @Test
+  void theInjectionWebhookNeverBlocksPodsItWasNotAskedAboutAndCanGrantOnlyTheSidecarRole() {
+    GenericKubernetesResource config = defaults.ofKind("MutatingWebhookConfiguration").findFirst().orElseThrow();
+    JsonNode webhook = new ObjectMapper().valueToTree(config.getAdditionalProperties()).path("webhooks").get(0);
+    assertThat(webhook.path("failurePolicy").asText()).isEqualTo("Ignore");
+    assertThat(webhook.path("timeoutSeconds").asInt()).isBetween(1, 5);
+    assertThat(webhook.path("sideEffects").asText()).isEqualTo("None");
+    assertThat(webhook.path("objectSelector").path("matchLabels").path("workerhealth.io/inject").asText())
+        .isEqualTo("true");
+    assertThat(webhook.path("namespaceSelector").path("matchExpressions").toString())
+        .contains("\"workerhealth.io/inject\"").contains("disabled").contains("kube-system");
+    assertThat(webhook.path("clientConfig").has("caBundle")).as("kept by the operator, not by helm").isFalse();
+    assertThat(webhook.path("clientConfig").path("service").path("name").asText())
+        .isEqualTo("who-worker-health-operator-webhook");
+    Container operator = defaults.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0);
+    assertThat(operator.getPorts()).anySatisfy(p -> assertThat(p.getName()).isEqualTo("webhook"));
+    // workloads: only those whose pod template carries the label are sent (matchConditions), never blocked on outage
+    JsonNode templates = new ObjectMapper().valueToTree(defaults.ofKind("ValidatingWebhookConfiguration")
+        .findFirst().orElseThrow().getAdditionalProperties()).path("webhooks").get(0);
+    assertThat(templates.path("failurePolicy").asText()).isEqualTo("Ignore");
+    assertThat(templates.path("clientConfig").path("service").path("path").asText()).isEqualTo("/validate");
+    assertThat(templates.path("clientConfig").has("caBundle")).isFalse();
+    assertThat(templates.path("matchConditions").get(0).path("expression").asText())
+        .contains("object.spec.template.metadata.labels['workerhealth.io/inject'] == 'true'")
+        .contains("object.spec.jobTemplate.spec.template.metadata.labels['workerhealth.io/inject'] == 'true'");
+
+    // binding: the sidecar ClusterRole by name, nothing else; no escalate anywhere
+    ClusterRole role = defaults.all(ClusterRole.class)
+        .filter(r -> r.getMetadata().getName().equals("who-worker-health-operator")).findFirst().orElseThrow();
+    assertThat(role.getRules()).filteredOn(r -> r.getVerbs().contains("bind")).singleElement().satisfies(r -> {
+      assertThat(r.getResources()).containsExactly("clusterroles");
+      assertThat(r.getResourceNames()).containsExactly("worker-health-sidecar");
+    });
+    Stream.concat(defaults.all(ClusterRole.class), allOn.all(ClusterRole.class)).flatMap(r -> r.getRules().stream())
+        .forEach(r -> assertThat(r.getVerbs()).doesNotContain("escalate", "impersonate"));
+    // the Secret: created, then read and replaced by name only
+    Role secrets = defaults.all(Role.class).filter(r -> r.getMetadata().getName().endsWith("-webhook")).findFirst()
+        .orElseThrow();
+    assertThat(secrets.getRules()).filteredOn(r -> r.getVerbs().contains("update"))
+        .allSatisfy(r -> assertThat(r.getResourceNames()).containsExactly("who-worker-health-operator-webhook-tls"));
+
+    RenderedChart off = RenderedChart.parse(uncheckedTemplate("--set", "injection.enabled=false"));
+    assertThat(off.ofKind("MutatingWebhookConfiguration")).isEmpty();
+    assertThat(off.ofKind("ValidatingWebhookConfiguration")).isEmpty();
+    assertThat(off.all(ClusterRole.class).flatMap(r -> r.getRules().stream()))
+        .noneMatch(r -> r.getVerbs().contains("bind"));
+  }
+
+  @Test
+  void certManagerCanIssueTheWebhooksCertificateInstead() {
+    RenderedChart chart = RenderedChart.parse(uncheckedTemplate("--set",
+        "injection.webhook.certificate.source=certManager"));
+    GenericKubernetesResource config = chart.ofKind("MutatingWebhookConfiguration").findFirst().orElseThrow();
+    assertThat(config.getMetadata().getAnnotations())
+        .containsEntry("cert-manager.io/inject-ca-from", "ops/who-worker-health-operator-webhook");
+    assertThat(chart.ofKind("ValidatingWebhookConfiguration").findFirst().orElseThrow().getMetadata()
+        .getAnnotations()).containsEntry("cert-manager.io/inject-ca-from", "ops/who-worker-health-operator-webhook");
+    assertThat(chart.ofKind("Certificate")).singleElement().satisfies(c -> assertThat(c.getAdditionalProperties()
+        .get("spec").toString()).contains("secretName=who-worker-health-operator-webhook-tls")
+        .contains("who-worker-health-operator-webhook.ops.svc"));
+    assertThat(chart.all(Role.class).flatMap(r -> r.getRules().stream()).filter(r -> r.getResources().contains("secrets")))
+        .singleElement().satisfies(r -> assertThat(r.getVerbs()).containsExactly("get"));
+    assertThat(chart.one(Deployment.class).getSpec().getTemplate().getSpec().getContainers().get(0).getEnv())
+        .anySatisfy(e -> {
+          assertThat(e.getName()).isEqualTo("WH_WEBHOOK_CERTIFICATE");
+          assertThat(e.getValue()).isEqualTo("external");
+        });
+  }
+
+  /** What NOTES.txt and the README tell users to write is what the webhook reads. */
+  @Test
+  void theNotesAndTheReadmeNameOnlyAnnotationsTheWebhookKnows() throws IOException {
+    java.util.Set<String> known = new java.util.HashSet<>(List.of("inject", "sidecar", "exclude"));
+    io.workerhealth.operator.injection.SidecarSetting.ALL.forEach(x -> known.add(x.key()));
+    for (Path file : List.of(CHART.resolve("templates/NOTES.txt"), CHART.resolve("README.md"))) {
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("workerhealth\\.io/([a-z][a-z-]*)")
+          .matcher(Files.readString(file));
+      int found = 0;
+      while (m.find()) {
+        found++;
+        assertThat(known).as("workerhealth.io/%s in %s", m.group(1), file).contains(m.group(1));
+      }
+      assertThat(found).as("annotations shown in %s", file).isGreaterThan(2);
+    }
+    // the README's list of annotation keys
+    String readme = Files.readString(CHART.resolve("README.md"));
+    for (String key : List.of("url", "port", "path", "format", "interval", "timeout", "heartbeat")) {
+      assertThat(io.workerhealth.operator.injection.SidecarSetting.byKey(key)).as(key).isPresent();
+      assertThat(readme).contains("`" + key + "`");
+    }
+  }
+
+  static String uncheckedTemplate(String... extra) {
+    try {
+      return template(extra);
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   @Test
@@ -331,7 +434,7 @@ class HelmChartIT {
     for (var e : map.entrySet()) {
       String key = prefix + e.getKey();
       // documented as a whole: maps whose entries are free-form (labels, resources, selectors)
-      boolean freeForm = List.of("resources", "selector").contains(e.getKey());
+      boolean freeForm = List.of("resources", "selector", "defaults").contains(e.getKey());
       if (e.getValue() instanceof java.util.Map<?, ?> m && !m.isEmpty() && !freeForm) {
         collectKeys(key + ".", (java.util.Map<String, Object>) m, out);
       } else {

@@ -117,7 +117,7 @@ class MonitoringProofIT {
         check.stderr()).isZero();
     assertThat(check.stdout()).contains("SUCCESS");
 
-    fleet = new ProofFleet(server, client).start(HelmChartIT.CHART,
+    fleet = new ProofFleet(server, client).withInjection(chart).start(HelmChartIT.CHART,
         RenderedRbac.forServiceAccount(chart, OPERATOR_SA, RELEASE_NAMESPACE), List.of(), RELEASE_NAMESPACE, dir);
     fleet.agentReportsItsNodesPods(RELEASE_NAMESPACE, List.of());
     String operatorJob = chart.all(Service.class).map(s -> s.getMetadata().getName())
@@ -141,6 +141,7 @@ class MonitoringProofIT {
     fleet.workerFailsAndIsRemediated();
     fleet.consumersFallShortAndTheTargetsScale();
     fleet.outageSuppressesRemediation();
+    fleet.renewWebhookCertificate();
     awaitData("workerhealth_remediations_suppressed_total{reason=\"TooManyUnhealthy\"} >= 2");
     awaitData("workerhealth_remediations_total{outcome=\"Succeeded\"} >= 1");
     awaitData("workerhealth_reconcile_errors_total >= 1");

@@ -37,7 +37,13 @@ import io.workerhealth.examples.SampleAppConfig;
 import io.workerhealth.examples.SampleWorkerApp;
 import io.workerhealth.operator.OperatorSettings;
 import io.workerhealth.operator.WorkerHealthOperator;
+import io.workerhealth.operator.injection.PodInjector;
+import io.workerhealth.operator.injection.SidecarTemplate;
 import io.workerhealth.operator.reconcile.WorkerHealthPolicyReconciler;
+import io.workerhealth.operator.webhook.InjectionSettings;
+import io.workerhealth.operator.webhook.InjectionWebhook;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import io.workerhealth.sidecar.SidecarRunner;
 import io.workerhealth.sidecar.agent.AgentConfig;
 import io.workerhealth.sidecar.agent.NodeAgent;
@@ -104,6 +110,8 @@ final class ProofFleet implements AutoCloseable {
   /** The pods the node agent reports: not selected by the policies. */
   static final Map<String, String> AGENT_REPORTED = Map.of("app", "agent-reported");
   static final String LEASE_NAME = "worker-health-operator";
+  /** A pod labelled for injection, created without its sidecar. */
+  static final String UNINJECTED = "batch-5f6d7-x2k9q";
   static final WorkerHealthPolicyReconciler.Timings FAST = new WorkerHealthPolicyReconciler.Timings(
       Duration.ofMillis(500), Duration.ofMillis(250), Duration.ofSeconds(2));
   static final Map<String, String> OUTPOST = Map.of("app", "outpost");
@@ -126,6 +134,11 @@ final class ProofFleet implements AutoCloseable {
   private WorkerHealthOperator operator;
   private NodeAgent agent;
   private final List<SampleWorkerApp> agentApps = new ArrayList<>();
+  /** The chart as rendered; with its MutatingWebhookConfiguration, the injection webhook runs too. */
+  private RenderedChart chart;
+  private InjectionWebhook webhook;
+  /** The webhook's clock: set back at first, so that its first certificate is renewed during the run. */
+  private final MovableClock webhookClock = new MovableClock(Duration.ofHours(-6000));
   private ScaleSubresource deployment;
   private ScaleSubresource statefulSet;
   private Path dir;
@@ -133,6 +146,17 @@ final class ProofFleet implements AutoCloseable {
   ProofFleet(KubernetesMockServer server, KubernetesClient client) {
     this.server = server;
     this.client = client;
+  }
+
+  /**
+   * Runs the sidecar injection webhook beside the operator, configured from the rendered Deployment's env: it
+   * issues its certificate into the Secret, keeps the rendered MutatingWebhookConfiguration's caBundle, renews the
+   * certificate once, binds the sidecar role for the injected pods, and finds a pod labelled for injection that was
+   * created without its sidecar ({@value #UNINJECTED}).
+   */
+  ProofFleet withInjection(RenderedChart chart) {
+    this.chart = chart;
+    return this;
   }
 
   /**
@@ -179,10 +203,55 @@ final class ProofFleet implements AutoCloseable {
     create(REPORTS_POLICY, REPORTS, reportsRule(), null);
     // in a cluster the operator's client is in its own namespace (its ServiceAccount's), where the agents' Leases are
     operator = new WorkerHealthOperator(client(OPERATOR_AGENT, leaseNamespace), new OperatorSettings(0,
-        watchNamespaces, true, LEASE_NAME, leaseNamespace), Clock.systemUTC(), FAST).start();
+        watchNamespaces, true, LEASE_NAME, leaseNamespace), Clock.systemUTC(), FAST);
+    if (chart != null) {
+      startInjection(leaseNamespace);
+    }
+    operator.start();
     await().atMost(30, TimeUnit.SECONDS).until(() -> healthy(POLICY, 2) && healthy(SCALE_POLICY, 2)
         && healthy(REPORTS_POLICY, 1) && scalable(SCALE_POLICY) && scalable(REPORTS_POLICY));
     return this;
+  }
+
+  private void startInjection(String releaseNamespace) throws IOException {
+    chart.all(io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration.class)
+        .forEach(c -> client.resource(c).create());
+    chart.all(io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingWebhookConfiguration.class)
+        .forEach(c -> client.resource(c).create());
+    // what helm installed: the chart's own sidecar RoleBindings (the operator finds them and binds nothing twice)
+    chart.all(io.fabric8.kubernetes.api.model.rbac.RoleBinding.class)
+        .filter(b -> b.getRoleRef().getName().equals("worker-health-sidecar"))
+        .forEach(b -> client.resource(b).create());
+    Map<String, String> env = new LinkedHashMap<>();
+    chart.one(io.fabric8.kubernetes.api.model.apps.Deployment.class).getSpec().getTemplate().getSpec()
+        .getContainers().get(0).getEnv().forEach(e -> env.put(e.getName(), e.getValueFrom() == null ? e.getValue()
+            : releaseNamespace));
+    webhook = new InjectionWebhook(client(OPERATOR_AGENT), InjectionSettings.fromEnv(env),
+        operator.metrics().registry(), webhookClock, new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))
+        .start();
+    operator.register(webhook.detector(Clock.systemUTC()));
+    // a pod labelled for injection that came up while the webhook was down: no sidecar, no policy selects it
+    client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(UNINJECTED).withNamespace(NS)
+        .withLabels(Map.of("app", "batch", PodInjector.INJECT_LABEL, "true"))
+        .withOwnerReferences(new OwnerReferenceBuilder().withApiVersion("apps/v1").withKind("ReplicaSet")
+            .withName("batch-5f6d7").withUid("rs-batch").withController(true).build())
+        .endMetadata().withNewSpec().withServiceAccountName(RbacProofIT.SIDECAR_SA).addNewContainer()
+        .withName("batch").withImage("registry.example/batch:1").endContainer().endSpec().build()).create();
+    // an injected pod of an account no chart value binds: the operator makes its RoleBinding
+    client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName("reports-batch-0")
+        .withNamespace(NS).withLabels(Map.of("app", "reports-batch", PodInjector.INJECT_LABEL, "true"))
+        .endMetadata().withNewSpec().withServiceAccountName("reports-workers")
+        .addNewContainer().withName("batch").withImage("registry.example/batch:1").endContainer()
+        .addNewInitContainer().withName(SidecarTemplate.CONTAINER_NAME).withImage("ghcr.io/workerhealth/sidecar:0.1.0")
+        .withRestartPolicy("Always").endInitContainer().endSpec().build()).create();
+  }
+
+  /** Less than a third of the first certificate's validity is now left: the webhook renews it. */
+  void renewWebhookCertificate() {
+    if (webhook != null) {
+      webhookClock.offset = Duration.ZERO;
+      webhook.runCheck();
+    }
   }
 
   private boolean healthy(String policy, int pods) {
@@ -274,8 +343,15 @@ final class ProofFleet implements AutoCloseable {
   }
 
   private void member(String pod, Map<String, String> labels, OwnerReference owner) throws IOException {
+    // as the injection webhook made it: labelled for injection, with the sidecar, running as the sidecars' account
+    Map<String, String> podLabels = new LinkedHashMap<>(labels);
+    podLabels.put(PodInjector.INJECT_LABEL, "true");
     client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(pod).withNamespace(NS)
-        .withLabels(labels).withOwnerReferences(owner).endMetadata().build()).create();
+        .withLabels(podLabels).withOwnerReferences(owner).endMetadata().withNewSpec()
+        .withServiceAccountName(RbacProofIT.SIDECAR_SA)
+        .addNewContainer().withName("app").withImage("ghcr.io/workerhealth/example-app:0.1.0").endContainer()
+        .addNewInitContainer().withName(SidecarTemplate.CONTAINER_NAME).withImage("ghcr.io/workerhealth/sidecar:0.1.0")
+        .withRestartPolicy("Always").endInitContainer().endSpec().build()).create();
     SampleWorkerApp app = SampleWorkerApp.start(new SampleAppConfig("127.0.0.1", 0, List.of(), Duration.ZERO),
         Clock.systemUTC());
     StringBuilder downwardApiLabels = new StringBuilder();
@@ -580,6 +656,10 @@ final class ProofFleet implements AutoCloseable {
 
   /** Stops the operator (its /metrics goes away); the rest keeps running. */
   void stopOperator() {
+    if (webhook != null) {
+      webhook.close();
+      webhook = null;
+    }
     if (operator != null) {
       operator.close();
       operator = null;
@@ -600,5 +680,29 @@ final class ProofFleet implements AutoCloseable {
     }
     storeWriter.shutdownNow();
     clients.forEach(KubernetesClient::close);
+  }
+
+  /** The system clock moved by an offset. */
+  static final class MovableClock extends Clock {
+    volatile Duration offset;
+
+    MovableClock(Duration offset) {
+      this.offset = offset;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return java.time.ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public java.time.Instant instant() {
+      return java.time.Instant.now().plus(offset);
+    }
   }
 }

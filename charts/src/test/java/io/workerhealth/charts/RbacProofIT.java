@@ -87,22 +87,29 @@ class RbacProofIT {
     assertThat(sidecarRbac.permissions()).as("the sidecars' ServiceAccount is bound").isNotEmpty();
     assertThat(agentRbac.permissions()).as("the node agent's ServiceAccount is bound").isNotEmpty();
     if (!watchNamespaces.isEmpty()) {
-      assertThat(operatorRbac.permissions()).as("a namespaced install grants nothing cluster-wide")
-          .allSatisfy(p -> assertThat(p.namespace()).isNotNull());
-      assertThat(agentRbac.permissions()).as("not to the node agent either")
+      // but the caBundle of the chart's own webhook configuration, which is cluster-scoped
+      assertThat(operatorRbac.permissions()).as("a namespaced install grants nothing else cluster-wide")
+          .allSatisfy(p -> assertThat(p.namespace() != null
+              || (p.resource().equals("mutatingwebhookconfigurations")
+                  && p.resourceNames().equals(List.of("who-worker-health-operator-sidecar-injector")))
+              || (p.resource().equals("validatingwebhookconfigurations")
+                  && p.resourceNames().equals(List.of("who-worker-health-operator-sidecar-templates")))).isTrue());
+      assertThat(agentRbac.permissions()).as("nothing cluster-wide to the node agent")
           .allSatisfy(p -> assertThat(p.namespace()).isNotNull());
     }
 
-    fleet = new ProofFleet(server, client).start(HelmChartIT.CHART, operatorRbac, watchNamespaces, RELEASE_NAMESPACE, dir);
+    fleet = new ProofFleet(server, client).withInjection(chart).start(HelmChartIT.CHART, operatorRbac, watchNamespaces, RELEASE_NAMESPACE, dir);
     fleet.workerFailsAndIsRemediated();
     fleet.consumersFallShortAndTheTargetsScale();
     fleet.agentReportsItsNodesPods(RELEASE_NAMESPACE, watchNamespaces);
+    fleet.renewWebhookCertificate();
     fleet.close();
 
     List<ApiAccess> operatorCalls = new ArrayList<>();
     List<ApiAccess> sidecarCalls = new ArrayList<>();
     List<ApiAccess> agentCalls = new ArrayList<>();
-    for (RecordedRequest r : fleet.requests()) {
+    List<RecordedRequest> recorded = fleet.requests(); // taken from the server's queue: once
+    for (RecordedRequest r : recorded) {
       String agent = String.valueOf(r.getHeader("User-Agent"));
       ApiAccess access = ApiAccess.of(r.getMethod(), r.getPath());
       if (agent.startsWith(ProofFleet.OPERATOR_AGENT)) {
@@ -134,6 +141,26 @@ class RbacProofIT {
     for (String verb : List.of("get", "create", "update")) {
       operatorNeeds.add(new ApiAccess(verb, "coordination.k8s.io", "leases", RELEASE_NAMESPACE, null, null));
     }
+    // A RoleBinding to a ClusterRole is created only by who may 'bind' that ClusterRole (or holds all it grants):
+    // kube-apiserver's escalation check, made before the object is stored or found to exist, which the mock does not
+    // make. Every binding the operator stored refers to the sidecar role; each create it sent needs 'bind' on it.
+    List<io.fabric8.kubernetes.api.model.rbac.RoleBinding> made = client.rbac().roleBindings().inAnyNamespace()
+        .withLabel("app.kubernetes.io/managed-by", "worker-health-operator").list().getItems();
+    assertThat(made).as("RoleBindings the operator made").isNotEmpty()
+        .allSatisfy(b -> assertThat(b.getRoleRef().getName()).isEqualTo("worker-health-sidecar"));
+    for (RecordedRequest r : recorded) {
+      if (String.valueOf(r.getHeader("User-Agent")).startsWith(ProofFleet.OPERATOR_AGENT)
+          && r.getMethod().equals("POST") && r.getPath().contains("/rolebindings")) {
+        operatorNeeds.add(new ApiAccess("bind", "rbac.authorization.k8s.io", "clusterroles",
+            ApiAccess.of(r.getMethod(), r.getPath()).namespace(), "worker-health-sidecar", null));
+      }
+    }
+    assertThat(operatorCalls).as("the operator bound the sidecar role for the injected pods and kept its webhook")
+        .anySatisfy(a -> assertThat(a.toString()).startsWith("create rbac.authorization.k8s.io/rolebindings"))
+        .anySatisfy(a -> assertThat(a.toString()).startsWith("update core/secrets"))
+        .anySatisfy(a -> assertThat(a.toString()).startsWith("patch admissionregistration.k8s.io/mutatingwebhookconfigurations"))
+        .anySatisfy(a -> assertThat(a.toString())
+            .startsWith("patch admissionregistration.k8s.io/validatingwebhookconfigurations"));
     assertEveryCallAllowedAndEveryGrantUsed("operator", operatorRbac, operatorNeeds);
     assertEveryCallAllowedAndEveryGrantUsed("sidecar", sidecarRbac, sidecarCalls);
     assertEveryCallAllowedAndEveryGrantUsed("agent", agentRbac, agentCalls);

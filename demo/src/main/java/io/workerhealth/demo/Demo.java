@@ -14,6 +14,7 @@ import io.workerhealth.demo.cluster.ControlPlaneCluster;
 import io.workerhealth.demo.cluster.DemoCluster;
 import io.workerhealth.demo.cluster.MockCluster;
 import io.workerhealth.demo.controlplane.ControlPlaneBinaries;
+import io.workerhealth.demo.controlplane.LocalControlPlane;
 import io.workerhealth.demo.scenario.AllHealthy;
 import io.workerhealth.demo.scenario.BrokerOutageSuppressesRestarts;
 import io.workerhealth.demo.scenario.DemoStage;
@@ -36,6 +37,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -53,6 +55,11 @@ public final class Demo {
   static final String POLICY = "restart-consumers";
   static final Duration RULE_FOR = Duration.ofSeconds(3);
   static final Duration SCRAPE_INTERVAL = Duration.ofMillis(500);
+  /**
+   * How much longer a real pod may take than one in this JVM to run and report: its app and sidecar each start a JVM
+   * in a container (about 15 s measured on 2 cores, 25 s with seven JVMs starting at once).
+   */
+  static final Duration REAL_POD_START = Duration.ofSeconds(45);
   /** The operator's timings, shortened to the demo's pace (the defaults are 30s, 5s, 60s). */
   static final WorkerHealthPolicyReconciler.Timings OPERATOR_TIMINGS = new WorkerHealthPolicyReconciler.Timings(
       Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(2));
@@ -111,21 +118,31 @@ public final class Demo {
       narration.plain("Kubernetes API: " + cluster.description());
       KubernetesClient client = cluster.newClient();
       toClose.add(client);
-      createWorkload(client, narration);
-      cluster.startControllers(NAMESPACE, DEPLOYMENT);
-      InProcessKubelet kubelet = new InProcessKubelet(cluster.newClient(), NAMESPACE, POD_LABELS, SCRAPE_INTERVAL,
-          workDirectory, clock, narration).start();
-      toClose.add(0, kubelet);
-      createPolicy(client, narration);
       KubernetesClient operatorClient = cluster.newClient();
       toClose.add(operatorClient);
       WorkerHealthOperator operator = new WorkerHealthOperator(operatorClient, new OperatorSettings(0,
-          List.of(NAMESPACE), false, "worker-health-operator", null), clock, OPERATOR_TIMINGS).start();
+          List.of(NAMESPACE), false, "worker-health-operator", null), clock, OPERATOR_TIMINGS);
       toClose.add(0, operator);
+      // before the Deployment: its pods get the sidecar from the webhook as they are created
+      toClose.add(0, DemoInjection.start(cluster, operatorClient, operator.metrics().registry(), clock));
+      PodRuntime kubelet;
+      if (cluster.runsPods()) {
+        createNodeWorkload(client, narration);
+        kubelet = new NodePods(cluster.newClient(), NAMESPACE, POD_LABELS, narration).start();
+      } else {
+        createWorkload(client, narration);
+        cluster.startControllers(NAMESPACE, DEPLOYMENT);
+        kubelet = new InProcessKubelet(cluster.newClient(), NAMESPACE, POD_LABELS, SCRAPE_INTERVAL, workDirectory,
+            clock, narration).start();
+      }
+      toClose.add(0, kubelet);
+      createPolicy(client, narration);
+      operator.start();
       narration.say("operator started, watching namespace " + NAMESPACE);
 
       DemoStage stage = new DemoStage(client, NAMESPACE, POD_LABELS, POLICY, RULE_FOR, kubelet::runningPods,
-          kubelet::fault, new ClusterView(client, NAMESPACE, clock, narration), narration, clock);
+          kubelet::fault, new ClusterView(client, NAMESPACE, clock, narration), narration, clock,
+          cluster.runsPods() ? REAL_POD_START : Duration.ZERO);
       int code = play(scenarios(), stage, narration);
       if (options.keepRunning() && cluster.kubeconfig().isPresent()) {
         keepRunning(cluster.kubeconfig().get(), kubelet, narration);
@@ -162,6 +179,16 @@ public final class Demo {
         narration.plain("No local control plane in " + ControlPlaneBinaries.expectedDirectory()
             + " (bash scripts/control-plane.sh builds one): using the fabric8 mock API server.");
       }
+      if (binaries != null && !options.controlPlane()) {
+        // scripts/demo.sh runs in the checkout whose images scripts/control-plane.sh --images built
+        Path repository = Path.of("").toAbsolutePath();
+        Optional<String> cannot = LocalControlPlane.whyNoNode(binaries, workDirectory, repository);
+        if (cannot.isEmpty()) {
+          narration.plain("Starting a one-node cluster from " + binaries.directory() + " ...");
+          return ControlPlaneCluster.startWithNode(binaries, workDirectory.resolve("cluster"), repository);
+        }
+        narration.plain("No node here (" + cannot.get() + "): the pods' containers run in this JVM.");
+      }
       if (binaries != null) {
         narration.plain("Starting a local control plane from " + binaries.directory() + " ...");
         return ControlPlaneCluster.start(binaries, workDirectory.resolve("control-plane"));
@@ -170,25 +197,42 @@ public final class Demo {
     return MockCluster.start(clock);
   }
 
+  /** The example manifests' ServiceAccount, sidecar RBAC and Deployment, as the demo's (see NodeWorkload). */
+  private static void createNodeWorkload(KubernetesClient client, Narration narration) {
+    client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
+        .create();
+    for (var object : NodeWorkload.objects(client, NAMESPACE, DEPLOYMENT, POD_LABELS, REPLICAS, SCRAPE_INTERVAL)) {
+      client.resource(object).serverSideApply();
+    }
+    narration.say("applied examples/manifests/sidecar-rbac.yaml and app-native-sidecar.yaml as Deployment "
+        + NAMESPACE + "/" + DEPLOYMENT + " with " + REPLICAS + " replicas (images ghcr.io/workerhealth/example-app and"
+        + " sidecar, built here; the sidecar scraping every " + SCRAPE_INTERVAL.toMillis() + "ms)");
+  }
+
   private static void createWorkload(KubernetesClient client, Narration narration) {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .create();
-    // What examples/manifests/app-native-sidecar.yaml deploys, reduced to what the demo needs: the kubelet here is
-    // InProcessKubelet, which runs the app and the sidecar of each pod in this JVM.
+    // What examples/manifests/app-injected.yaml deploys, reduced to what the demo needs: the label asks for the
+    // sidecar and the annotations set it (fast scrapes for the demo); the kubelet here is InProcessKubelet, which runs
+    // the app and the injected sidecar of each pod in this JVM.
+    Map<String, String> templateLabels = new java.util.LinkedHashMap<>(POD_LABELS);
+    templateLabels.put("workerhealth.io/inject", "true");
+    Map<String, String> annotations = Map.of("workerhealth.io/format", "outpost",
+        "workerhealth.io/interval", SCRAPE_INTERVAL.toMillis() + "ms",
+        "workerhealth.io/timeout", Math.max(100, SCRAPE_INTERVAL.toMillis() * 4 / 5) + "ms",
+        "workerhealth.io/heartbeat", "10s");
     Deployment deployment = new DeploymentBuilder()
         .withNewMetadata().withName(DEPLOYMENT).withNamespace(NAMESPACE).withLabels(POD_LABELS).endMetadata()
         .withNewSpec().withReplicas(REPLICAS)
         .withNewSelector().withMatchLabels(POD_LABELS).endSelector()
-        .withNewTemplate().withNewMetadata().withLabels(POD_LABELS).endMetadata()
+        .withNewTemplate().withNewMetadata().withLabels(templateLabels).withAnnotations(annotations).endMetadata()
         .withNewSpec()
-        .addNewInitContainer().withName("worker-health-sidecar").withImage("ghcr.io/workerhealth/sidecar:0.1.0")
-        .withRestartPolicy("Always").endInitContainer()
         .addNewContainer().withName("app").withImage("ghcr.io/workerhealth/example-app:0.1.0").endContainer()
         .endSpec().endTemplate().endSpec().build();
     client.resource(deployment).create();
     narration.say("created Deployment " + NAMESPACE + "/" + DEPLOYMENT + " with " + REPLICAS
-        + " replicas (pod: the sample app, and the sidecar scraping its /healthz every " + SCRAPE_INTERVAL.toMillis()
-        + "ms)");
+        + " replicas (pod: the sample app, labelled workerhealth.io/inject=true: the webhook adds the sidecar, "
+        + "scraping its /healthz every " + SCRAPE_INTERVAL.toMillis() + "ms)");
   }
 
   static WorkerHealthPolicy policy() {
@@ -236,18 +280,18 @@ public final class Demo {
     return 0;
   }
 
-  private static void keepRunning(Path kubeconfig, InProcessKubelet kubelet, Narration narration)
+  private static void keepRunning(Path kubeconfig, PodRuntime kubelet, Narration narration)
       throws InterruptedException {
-    narration.heading("The control plane keeps running (Ctrl-C stops it)");
+    narration.heading("The cluster keeps running (Ctrl-C stops it)");
     narration.plain("export KUBECONFIG=" + kubeconfig);
     narration.plain("kubectl get wh,whp -A");
     narration.plain("kubectl get whp " + POLICY + " -n " + NAMESPACE + " -o yaml");
     narration.plain("kubectl get events -n " + NAMESPACE);
-    narration.plain("Fault endpoints of the pods' apps (a replacement pod's port is in its kubelet line):");
-    kubelet.appPorts().forEach((pod, port) -> narration.plain("  " + pod + ": 127.0.0.1:" + port));
-    narration.plain("curl -X POST 'http://127.0.0.1:PORT/faults/fail?worker=deliverymq-consumer'");
-    narration.plain("curl -X POST http://127.0.0.1:PORT/faults/outage");
-    narration.plain("curl -X POST http://127.0.0.1:PORT/faults/recover-all");
+    narration.plain("Fault endpoints of the pods' apps (a replacement pod's address is in its kubelet line):");
+    kubelet.appAddresses().forEach((pod, address) -> narration.plain("  " + pod + ": " + address));
+    narration.plain("curl -X POST 'http://ADDRESS/faults/fail?worker=deliverymq-consumer'");
+    narration.plain("curl -X POST http://ADDRESS/faults/outage");
+    narration.plain("curl -X POST http://ADDRESS/faults/recover-all");
     new CountDownLatch(1).await(); // until Ctrl-C; the control plane's shutdown hook stops its processes
   }
 }

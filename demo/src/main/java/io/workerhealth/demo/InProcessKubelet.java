@@ -1,6 +1,10 @@
 package io.workerhealth.demo;
 
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.workerhealth.operator.injection.SidecarTemplate;
+import java.util.stream.Stream;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.workerhealth.demo.view.Narration;
 import io.workerhealth.examples.SampleAppConfig;
@@ -29,18 +33,21 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the containers of the demo's pods in this JVM, as a kubelet would on a node: for each pod of the Deployment, the
- * sample app on a free loopback port and a sidecar scraping it, configured as the example manifests configure them
- * (POD_NAME, POD_NAMESPACE, POD_UID from the downward API; the pod's labels in a file like the downward-API volume).
+ * sample app on a free loopback port and the sidecar the injection webhook added to the pod, configured from that
+ * container's env (POD_NAME, POD_NAMESPACE, POD_UID resolved as the downward API does; the pod's labels in a file
+ * like the downward-API volume; the target URL pointed at the app's port here).
  * When a pod is gone (evicted, scaled down) its app and sidecar are stopped.
  */
-final class InProcessKubelet implements AutoCloseable {
+final class InProcessKubelet implements PodRuntime {
 
   private static final Logger LOG = LoggerFactory.getLogger(InProcessKubelet.class);
 
   /** One pod's containers. */
   record PodContainers(String uid, SampleWorkerApp app, SidecarRunner sidecar, Path labelsFile) {
     void stop() {
-      sidecar.close(); // first, so that it does not report the app going away
+      if (sidecar != null) {
+        sidecar.close(); // first, so that it does not report the app going away
+      }
       app.close();
       try {
         Files.deleteIfExists(labelsFile);
@@ -112,20 +119,33 @@ final class InProcessKubelet implements AutoCloseable {
       new TreeMap<>(pod.getMetadata().getLabels()).forEach((k, v) -> text.append(k).append("=\"").append(v)
           .append("\"\n"));
       Files.writeString(labels, text);
-      SidecarConfig config = SidecarConfig.fromEnv(Map.of(
-          "WH_TARGET_URL", "http://127.0.0.1:" + app.port() + "/healthz",
-          "WH_FORMAT", "outpost",
-          "WH_INTERVAL", scrapeInterval.toMillis() + "ms",
-          "WH_TIMEOUT", Math.max(100, scrapeInterval.toMillis() * 4 / 5) + "ms",
-          "WH_HEARTBEAT", "10s",
-          "WH_METRICS_PORT", "0",
-          "POD_NAME", name,
-          "POD_NAMESPACE", namespace,
-          "POD_UID", pod.getMetadata().getUid(),
-          "WH_LABELS_FILE", labels.toString()));
+      Container injected = Stream.concat(pod.getSpec().getInitContainers().stream(),
+              pod.getSpec().getContainers().stream())
+          .filter(c -> SidecarTemplate.CONTAINER_NAME.equals(c.getName())).findFirst().orElse(null);
+      if (injected == null) {
+        narration.say("kubelet: pod " + name + " started: app on 127.0.0.1:" + app.port()
+            + "; no sidecar: it was not injected");
+        return new PodContainers(pod.getMetadata().getUid(), app, null, labels);
+      }
+      // the injected container's env as the kubelet resolves it; the app listens on a free port here, not 8080
+      Map<String, String> env = new TreeMap<>();
+      for (EnvVar e : injected.getEnv()) {
+        env.put(e.getName(), e.getValueFrom() == null ? e.getValue() : switch (e.getValueFrom().getFieldRef()
+            .getFieldPath()) {
+          case "metadata.name" -> name;
+          case "metadata.namespace" -> pod.getMetadata().getNamespace();
+          case "metadata.uid" -> pod.getMetadata().getUid();
+          default -> throw new IllegalStateException("unexpected downward-API field in " + e);
+        });
+      }
+      env.put("WH_TARGET_URL", URI.create(env.get("WH_TARGET_URL")).resolve("//127.0.0.1:" + app.port()
+          + URI.create(env.get("WH_TARGET_URL")).getPath()).toString());
+      env.put("WH_METRICS_PORT", "0");
+      env.put("WH_LABELS_FILE", labels.toString());
+      SidecarConfig config = SidecarConfig.fromEnv(env);
       SidecarRunner sidecar = new SidecarRunner(config, client, clock).start();
-      narration.say("kubelet: pod " + name + " started: app on 127.0.0.1:" + app.port() + ", sidecar scraping every "
-          + scrapeInterval.toMillis() + "ms");
+      narration.say("kubelet: pod " + name + " started: app on 127.0.0.1:" + app.port() + ", injected sidecar "
+          + "scraping every " + config.interval().toMillis() + "ms");
       return new PodContainers(pod.getMetadata().getUid(), app, sidecar, labels);
     } catch (IOException e) {
       if (app != null) {
@@ -135,20 +155,20 @@ final class InProcessKubelet implements AutoCloseable {
     }
   }
 
-  /** Names of the pods whose containers run, sorted. */
-  synchronized List<String> runningPods() {
+  @Override
+  public synchronized List<String> runningPods() {
     return List.copyOf(running.keySet());
   }
 
-  /** Pod name → the port its app listens on (loopback), sorted by pod. */
-  synchronized Map<String, Integer> appPorts() {
-    Map<String, Integer> ports = new TreeMap<>();
-    running.forEach((pod, containers) -> ports.put(pod, containers.app().port()));
-    return ports;
+  @Override
+  public synchronized Map<String, String> appAddresses() {
+    Map<String, String> addresses = new TreeMap<>();
+    running.forEach((pod, containers) -> addresses.put(pod, "127.0.0.1:" + containers.app().port()));
+    return addresses;
   }
 
-  /** Calls one of the sample app's fault endpoints in a pod, e.g. {@code /faults/outage}; returns the URL called. */
-  String fault(String pod, String pathAndQuery) {
+  @Override
+  public String fault(String pod, String pathAndQuery) {
     PodContainers containers;
     synchronized (this) {
       containers = running.get(pod);

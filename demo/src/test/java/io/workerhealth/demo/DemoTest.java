@@ -56,7 +56,15 @@ class DemoTest {
   void keepRunningNeedsTheControlPlane() {
     assertThatThrownBy(() -> DemoOptions.parse(List.of("--mock", "--keep-running")))
         .hasMessageContaining("--keep-running needs the local control plane");
-    assertThat(DemoOptions.parse(List.of("--keep-running"))).isEqualTo(new DemoOptions(false, true, false));
+    assertThat(DemoOptions.parse(List.of("--keep-running"))).isEqualTo(new DemoOptions(false, false, true, false));
+  }
+
+  @Test
+  void theControlPlaneWithoutANodeIsChosenByName() {
+    assertThat(DemoOptions.parse(List.of("--control-plane", "--keep-running")))
+        .isEqualTo(new DemoOptions(false, true, true, false));
+    assertThatThrownBy(() -> DemoOptions.parse(List.of("--mock", "--control-plane")))
+        .hasMessageContaining("exclude each other");
   }
 
   interface Step {

@@ -10,6 +10,8 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodSecurityContext;
 import io.fabric8.kubernetes.api.model.PodSpec;
 import io.fabric8.kubernetes.api.model.SecurityContext;
@@ -21,6 +23,11 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import io.fabric8.zjsonpatch.JsonPatch;
+import io.workerhealth.operator.injection.InjectionDecision;
+import io.workerhealth.operator.injection.PodInjector;
+import io.workerhealth.operator.injection.SidecarMode;
+import io.workerhealth.operator.injection.SidecarTemplate;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
@@ -43,6 +50,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ManifestsTest {
 
   private static final Path MANIFESTS = Path.of("manifests");
+  private static final Path CHART = Path.of(System.getProperty("chart.dir", "../charts/worker-health-operator"));
   private static final String SIDECAR_IMAGE = "ghcr.io/workerhealth/sidecar:0.1.0";
   private static final String APP_IMAGE = "ghcr.io/workerhealth/example-app:0.1.0";
   private static final KubernetesSerialization SERIALIZATION = new KubernetesSerialization();
@@ -113,7 +121,9 @@ class ManifestsTest {
       assertThat(security.getReadOnlyRootFilesystem()).as(container.getName()).isTrue();
       assertThat(security.getAllowPrivilegeEscalation()).as(container.getName()).isFalse();
       assertThat(security.getCapabilities().getDrop()).as(container.getName()).containsExactly("ALL");
-      assertThat(security.getRunAsUser()).as("no container overrides the pod's user").isNull();
+      // the app runs as the pod's user; the sidecar carries the image's own, so it is non-root in any pod
+      assertThat(security.getRunAsUser()).as(container.getName())
+          .isIn(null, podSecurity.getRunAsUser());
       assertThat(container.getResources().getRequests()).as(container.getName()).containsKeys("cpu", "memory");
       assertThat(container.getResources().getLimits()).as(container.getName()).containsKey("memory");
     });
@@ -147,6 +157,9 @@ class ManifestsTest {
     var liveness = sidecar.getLivenessProbe().getHttpGet();
     assertThat(liveness.getPath()).isEqualTo("/healthz");
     assertThat(resolvePort(sidecar, liveness.getPort())).isEqualTo(9090);
+    // a slow JVM start (50 s measured on a busy node) is not failed; no startup probe, which would hold the app back
+    assertThat(sidecar.getLivenessProbe().getInitialDelaySeconds()).isGreaterThanOrEqualTo(60);
+    assertThat(sidecar.getStartupProbe()).isNull();
     // the JVM flags measured by sidecar/bench/run.sh are the image's (sidecar/Dockerfile): not overridden here
     assertThat(sidecar.getEnv()).noneMatch(e -> e.getName().equals("JAVA_TOOL_OPTIONS"));
   }
@@ -163,6 +176,44 @@ class ManifestsTest {
     assertThat(deployment.getSpec().getTemplate().getSpec().getServiceAccountName())
         .isEqualTo(account.getMetadata().getName());
     assertThat(deployment.getMetadata().getNamespace()).isEqualTo(account.getMetadata().getNamespace());
+  }
+
+  // ---- the injected variant: the webhook's output is what the manifests show ------------------------------------
+
+  @ParameterizedTest
+  @ValueSource(strings = {"native", "classic"})
+  void injectingTheInjectedExampleGivesExactlyTheSidecarManifest(String mode) throws IOException {
+    Deployment injected = deploymentIn("app-injected.yaml");
+    Deployment expected = deployment("app-" + mode + "-sidecar.yaml");
+    Pod pod = new PodBuilder().withMetadata(injected.getSpec().getTemplate().getMetadata())
+        .withSpec(injected.getSpec().getTemplate().getSpec()).build();
+    JsonNode values = YAML.readTree(CHART.resolve("values.yaml").toFile());
+    String appVersion = YAML.readTree(CHART.resolve("Chart.yaml").toFile()).path("appVersion").asText();
+    Map<String, String> defaults = new java.util.LinkedHashMap<>();
+    values.at("/injection/defaults").fields().forEachRemaining(e -> defaults.put(e.getKey(), e.getValue().asText()));
+    SidecarMode serverMode = SidecarMode.fromWireName(mode);
+    PodInjector injector = new PodInjector(new SidecarTemplate(values.at("/sidecar/image/repository").asText() + ":"
+        + appVersion, values.at("/injection/javaOpts").asText()), defaults, () -> serverMode);
+
+    InjectionDecision decision = injector.decide(pod);
+    assertThat(decision).isInstanceOf(InjectionDecision.Inject.class);
+    Pod after = SERIALIZATION.convertValue(JsonPatch.apply(((InjectionDecision.Inject) decision).patch(),
+        SERIALIZATION.convertValue(pod, JsonNode.class)), Pod.class);
+
+    assertThat(after.getSpec()).isEqualTo(expected.getSpec().getTemplate().getSpec());
+    Map<String, String> labels = new java.util.HashMap<>(after.getMetadata().getLabels());
+    assertThat(labels.remove("workerhealth.io/inject")).isEqualTo("true");
+    assertThat(labels).isEqualTo(expected.getSpec().getTemplate().getMetadata().getLabels());
+    assertThat(injected.getMetadata()).isEqualTo(expected.getMetadata());
+    assertThat(injected.getSpec().getSelector()).isEqualTo(expected.getSpec().getSelector());
+  }
+
+  @Test
+  void theInjectedExampleNeedsNoRoleBindingOnlyItsServiceAccount() throws IOException {
+    List<HasMetadata> docs = documents(MANIFESTS.resolve("app-injected.yaml"));
+    assertThat(docs).extracting(HasMetadata::getKind).containsExactly("ServiceAccount", "Deployment");
+    assertThat(docs.get(0).getMetadata().getName())
+        .isEqualTo(deploymentIn("app-injected.yaml").getSpec().getTemplate().getSpec().getServiceAccountName());
   }
 
   // ---- RBAC -----------------------------------------------------------------------------------------------------
@@ -204,7 +255,8 @@ class ManifestsTest {
           .sorted().toList();
     }
     assertThat(files).extracting(p -> p.getFileName().toString())
-        .containsExactly("app-classic-sidecar.yaml", "app-native-sidecar.yaml", "sidecar-rbac.yaml");
+        .containsExactly("app-classic-sidecar.yaml", "app-injected.yaml", "app-native-sidecar.yaml",
+            "sidecar-rbac.yaml");
     for (Path file : files) {
       assertThat(documents(file)).as(file.toString()).isNotEmpty()
           .allSatisfy(resource -> assertThat(resource).isNotInstanceOf(GenericKubernetesResource.class));
@@ -329,6 +381,11 @@ class ManifestsTest {
   }
 
   // ---- reading ---------------------------------------------------------------------------------------------------
+
+  private static Deployment deploymentIn(String file) throws IOException {
+    return documents(MANIFESTS.resolve(file)).stream().filter(Deployment.class::isInstance).map(Deployment.class::cast)
+        .findFirst().orElseThrow();
+  }
 
   private static Deployment deployment(String file) throws IOException {
     try (InputStream in = Files.newInputStream(MANIFESTS.resolve(file))) {

@@ -17,6 +17,7 @@ import java.util.Set;
 public final class WorkerHealthOperator implements AutoCloseable {
 
   private final Operator operator;
+  private final OperatorSettings settings;
   private final OperatorMetrics metrics = new OperatorMetrics();
   private final AdminServer admin;
   private volatile boolean closing;
@@ -28,6 +29,7 @@ public final class WorkerHealthOperator implements AutoCloseable {
 
   public WorkerHealthOperator(KubernetesClient client, OperatorSettings settings, Clock clock,
                               WorkerHealthPolicyReconciler.Timings timings) throws IOException {
+    this.settings = settings;
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withCloseClientOnStop(false)
@@ -56,6 +58,20 @@ public final class WorkerHealthOperator implements AutoCloseable {
     admin = new AdminServer(settings.port(), metrics.registry()::scrape,
         () -> operator.getRuntimeInfo().allEventSourcesAreHealthy() || !operator.getRuntimeInfo().isStarted(),
         () -> operator.getRuntimeInfo().isStarted() && operator.getRuntimeInfo().allEventSourcesAreHealthy());
+  }
+
+  /**
+   * Adds another controller (before {@link #start()}), watching the same namespaces as the policies and, like them,
+   * running only while this replica leads.
+   */
+  public <P extends io.fabric8.kubernetes.api.model.HasMetadata> WorkerHealthOperator register(
+      io.javaoperatorsdk.operator.api.reconciler.Reconciler<P> reconciler) {
+    operator.register(reconciler, overrider -> {
+      if (!settings.watchNamespaces().isEmpty()) {
+        overrider.settingNamespaces(Set.copyOf(settings.watchNamespaces()));
+      }
+    });
+    return this;
   }
 
   public WorkerHealthOperator start() {

@@ -14,9 +14,10 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real control plane on loopback ({@link LocalControlPlane}: etcd, kube-apiserver, kube-controller-manager) with the
- * project's CRDs installed. Its ReplicaSet controller replaces evicted pods and its garbage collector removes their
- * WorkerHealths; there is no kubelet, so pods stay Pending and the demo runs their containers in this JVM.
+ * A real control plane ({@link LocalControlPlane}: etcd, kube-apiserver, kube-controller-manager) with the project's
+ * CRDs installed. Its ReplicaSet controller replaces evicted pods and its garbage collector removes their
+ * WorkerHealths. Started on loopback, there is no kubelet: pods stay Pending and the demo runs their containers in this
+ * JVM. Started with a node ({@link #startWithNode}), the kubelet runs them in containers.
  */
 public final class ControlPlaneCluster implements DemoCluster {
 
@@ -31,8 +32,22 @@ public final class ControlPlaneCluster implements DemoCluster {
     this.controlPlane = controlPlane;
   }
 
+  @Override
+  public boolean callsWebhooks() {
+    return true;
+  }
+
   public static ControlPlaneCluster start(ControlPlaneBinaries binaries, Path workDirectory) {
-    LocalControlPlane controlPlane = LocalControlPlane.start(binaries, workDirectory);
+    return installCrds(LocalControlPlane.start(binaries, workDirectory));
+  }
+
+  /** A one-node cluster: the control plane, kube-scheduler and a node running the images of this checkout. */
+  public static ControlPlaneCluster startWithNode(ControlPlaneBinaries binaries, Path workDirectory,
+                                                  Path repository) {
+    return installCrds(LocalControlPlane.startWithNode(binaries, workDirectory, repository));
+  }
+
+  private static ControlPlaneCluster installCrds(LocalControlPlane controlPlane) {
     try (KubernetesClient client = controlPlane.adminClient()) {
       for (String resource : CRD_RESOURCES) {
         try (InputStream in = ControlPlaneCluster.class.getClassLoader().getResourceAsStream(resource)) {
@@ -64,7 +79,16 @@ public final class ControlPlaneCluster implements DemoCluster {
 
   @Override
   public String description() {
-    return "a local control plane (etcd, kube-apiserver, kube-controller-manager) at " + controlPlane.serverUrl();
+    return controlPlane.node().map(node -> String.format(java.util.Locale.ROOT, "a one-node cluster (etcd,"
+            + " kube-apiserver, kube-controller-manager, kube-scheduler; node %s: kubelet, containerd, kube-proxy)"
+            + " at %s, up in %.1fs", node.nodeName(), controlPlane.serverUrl(),
+            controlPlane.startupTime().toMillis() / 1000.0))
+        .orElse("a local control plane (etcd, kube-apiserver, kube-controller-manager) at " + controlPlane.serverUrl());
+  }
+
+  @Override
+  public boolean runsPods() {
+    return controlPlane.node().isPresent();
   }
 
   @Override

@@ -18,6 +18,7 @@ public final class MockCluster implements DemoCluster {
   private final KubernetesMockServer server;
   private final Clock clock;
   private MockControllers controllers;
+  private java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.Pod> admission = pod -> pod;
 
   private MockCluster(KubernetesMockServer server, Clock clock) {
     this.server = server;
@@ -50,8 +51,13 @@ public final class MockCluster implements DemoCluster {
   @Override
   public synchronized void startControllers(String namespace, String deployment) {
     if (controllers == null) {
-      controllers = new MockControllers(newClient(), namespace, deployment, clock).start();
+      controllers = new MockControllers(newClient(), namespace, deployment, clock, admission).start();
     }
+  }
+
+  @Override
+  public synchronized void admitPodsWith(java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.Pod> a) {
+    admission = a;
   }
 
   @Override

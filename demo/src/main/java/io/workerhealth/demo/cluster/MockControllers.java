@@ -30,6 +30,8 @@ import java.util.stream.Collectors;
  */
 final class MockControllers implements AutoCloseable {
 
+  private final java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.Pod> admission;
+
   /** The characters Kubernetes uses in generated name suffixes. */
   private static final String NAME_ALPHABET = "bcdfghjklmnpqrstvwxz2456789";
 
@@ -41,7 +43,9 @@ final class MockControllers implements AutoCloseable {
   private RepeatingTask loop;
   private ReplicaSet replicaSet;
 
-  MockControllers(KubernetesClient client, String namespace, String deploymentName, Clock clock) {
+  MockControllers(KubernetesClient client, String namespace, String deploymentName, Clock clock,
+                  java.util.function.UnaryOperator<io.fabric8.kubernetes.api.model.Pod> admission) {
+    this.admission = admission;
     this.client = client;
     this.namespace = namespace;
     this.deploymentName = deploymentName;
@@ -101,11 +105,13 @@ final class MockControllers implements AutoCloseable {
 
   private void createPod(Deployment deployment, ReplicaSet rs) {
     String name = rs.getMetadata().getName() + "-" + suffix(5);
-    client.pods().inNamespace(namespace).resource(new PodBuilder()
+    // the mock API server calls no webhooks: pods pass through the admission a real one would call
+    client.pods().inNamespace(namespace).resource(admission.apply(new PodBuilder()
         .withNewMetadata().withName(name).withNamespace(namespace).withLabels(rs.getSpec().getSelector()
-            .getMatchLabels()).withOwnerReferences(controllerReference(rs)).endMetadata()
+            .getMatchLabels()).withAnnotations(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
+        .withOwnerReferences(controllerReference(rs)).endMetadata()
         .withSpec(deployment.getSpec().getTemplate().getSpec())
-        .build()).create();
+        .build())).create();
     event(rs, "SuccessfulCreate", "Created pod: " + name);
   }
 

@@ -8,7 +8,8 @@ import java.util.Optional;
 
 /**
  * Where etcd, kube-apiserver and kube-controller-manager live: the directory {@code scripts/control-plane.sh}
- * prints, laid out like {@code KUBEBUILDER_ASSETS}.
+ * prints, laid out like {@code KUBEBUILDER_ASSETS}; with {@code --node} the script adds what a node needs there
+ * (kube-scheduler, kubelet, kube-proxy, kubectl).
  */
 public record ControlPlaneBinaries(Path directory) {
 
@@ -18,6 +19,9 @@ public record ControlPlaneBinaries(Path directory) {
   public static final String ASSETS_PROPERTY = "wh.e2e.assets";
 
   static final List<String> REQUIRED = List.of("etcd", "kube-apiserver", "kube-controller-manager");
+
+  /** What {@code scripts/control-plane.sh --node} adds for a one-node cluster. */
+  static final List<String> NODE_REQUIRED = List.of("kube-scheduler", "kubelet", "kube-proxy", "kubectl");
 
   public Path etcd() {
     return directory.resolve("etcd");
@@ -29,6 +33,27 @@ public record ControlPlaneBinaries(Path directory) {
 
   public Path kubeControllerManager() {
     return directory.resolve("kube-controller-manager");
+  }
+
+  public Path kubeScheduler() {
+    return directory.resolve("kube-scheduler");
+  }
+
+  public Path kubelet() {
+    return directory.resolve("kubelet");
+  }
+
+  public Path kubeProxy() {
+    return directory.resolve("kube-proxy");
+  }
+
+  public Path kubectl() {
+    return directory.resolve("kubectl");
+  }
+
+  /** The node's binaries that are not in {@link #directory()}. */
+  public List<String> missingNodeBinaries() {
+    return NODE_REQUIRED.stream().filter(name -> !Files.isExecutable(directory.resolve(name))).toList();
   }
 
   /**

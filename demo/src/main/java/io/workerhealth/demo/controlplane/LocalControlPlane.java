@@ -20,23 +20,26 @@ import java.security.KeyPairGenerator;
 import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
+import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real control plane on loopback: etcd, kube-apiserver (token auth, Node+RBAC authorization, service-account
- * tokens signed with a key generated per run) and kube-controller-manager (so Deployments get ReplicaSets and pods,
- * and owned objects are garbage-collected). No kubelet: pods stay Pending.
+ * A real control plane: etcd, kube-apiserver (token auth, Node+RBAC authorization, service-account tokens signed
+ * with a key generated per run) and kube-controller-manager (so Deployments get ReplicaSets and pods, and owned
+ * objects are garbage-collected). On loopback, with no kubelet: pods stay Pending.
+ *
+ * <p>{@link #startWithNode} adds a node, making a one-node cluster on which pods really run: kube-scheduler, and a
+ * {@link LocalNode} (containerd, kubelet, kube-proxy, the pod network). The API server then listens on the node's
+ * bridge address, which pods reach through the {@code kubernetes} Service.
  *
  * <p>Everything lives in one work directory; each component's output goes to {@code <name>.log} there and is kept
  * after {@link #close()} for reading failures.
@@ -44,35 +47,75 @@ import org.slf4j.LoggerFactory;
 public final class LocalControlPlane implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LocalControlPlane.class);
-  private static final Duration STARTUP_TIMEOUT = Duration.ofMinutes(3);
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(15);
   private static final String ADMIN_USER = "e2e-admin";
   private static final String CONTROLLER_MANAGER_USER = "system:kube-controller-manager";
+  // The users the node's components act as; the bootstrap RBAC roles and the Node authorizer know them by name.
+  private static final String SCHEDULER_USER = "system:kube-scheduler";
+  private static final String KUBELET_USER = "system:node:" + NodeLayout.NODE_NAME;
+  private static final String KUBE_PROXY_USER = "system:kube-proxy";
 
   private final Path workDirectory;
-  private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
-  private final Thread shutdownHook = new Thread(this::stopProcesses, "control-plane-shutdown");
+  private final NodeLayout nodeLayout;
+  private final ComponentProcesses processes;
+  private final Thread shutdownHook = new Thread(this::stopAll, "control-plane-shutdown");
+  private NodeHost nodeHost;
+  private LocalNode node;
   private String serverUrl;
   private Path adminKubeconfig;
   private Path certificateAuthority;
   private String adminToken;
+  private Duration startupTime;
 
-  private LocalControlPlane(Path workDirectory) {
+  private LocalControlPlane(Path workDirectory, NodeLayout nodeLayout) {
     // Absolute, since each component runs with the work directory as its own current directory.
     this.workDirectory = workDirectory.toAbsolutePath();
+    this.nodeLayout = nodeLayout;
+    this.processes = new ComponentProcesses(this.workDirectory, this::recordProcess);
   }
 
   /** Starts all components and returns once the API server is ready and the controllers act. */
   public static LocalControlPlane start(ControlPlaneBinaries binaries, Path workDirectory) {
-    LocalControlPlane controlPlane = new LocalControlPlane(workDirectory);
+    return start(new LocalControlPlane(workDirectory, null), binaries, null);
+  }
+
+  /**
+   * Starts a one-node cluster: the control plane, kube-scheduler and a node running the images
+   * {@code scripts/control-plane.sh --images} built from the jars of {@code repository}; returns once the node is
+   * Ready and kube-proxy has programmed the Services. Needs root and the node's binaries, host packages and images:
+   * each missing one fails the start, named.
+   */
+  public static LocalControlPlane startWithNode(ControlPlaneBinaries binaries, Path workDirectory, Path repository) {
+    NodeLayout layout = NodeLayout.of(workDirectory, repository);
+    NodeHostTools tools = LocalNode.checkPrerequisites(binaries, layout);
+    return start(new LocalControlPlane(workDirectory, layout), binaries, tools);
+  }
+
+  /**
+   * Why {@link #startWithNode} could not start here, if it could not: what is missing (root, binaries, packages,
+   * images), or another node running on this machine. Nothing is changed.
+   */
+  public static Optional<String> whyNoNode(ControlPlaneBinaries binaries, Path workDirectory, Path repository) {
+    NodeLayout layout = NodeLayout.of(workDirectory, repository);
+    try {
+      LocalNode.checkPrerequisites(binaries, layout);
+    } catch (IllegalStateException e) {
+      return Optional.of(e.getMessage());
+    }
+    return NodeHost.otherNodeRunning(layout) ? Optional.of("another node runs on this machine") : Optional.empty();
+  }
+
+  private static LocalControlPlane start(LocalControlPlane controlPlane, ControlPlaneBinaries binaries,
+                                         NodeHostTools nodeTools) {
     Runtime.getRuntime().addShutdownHook(controlPlane.shutdownHook);
     try {
-      controlPlane.startAll(binaries);
+      long started = System.nanoTime();
+      controlPlane.startAll(binaries, nodeTools);
+      controlPlane.startupTime = Duration.ofNanos(System.nanoTime() - started);
       return controlPlane;
     } catch (RuntimeException | IOException e) {
       controlPlane.close();
       if (e instanceof IOException io) {
-        throw new UncheckedIOException("Could not start the control plane in " + workDirectory, io);
+        throw new UncheckedIOException("Could not start the control plane in " + controlPlane.workDirectory, io);
       }
       throw (RuntimeException) e;
     }
@@ -89,6 +132,16 @@ public final class LocalControlPlane implements AutoCloseable {
 
   public Path workDirectory() {
     return workDirectory;
+  }
+
+  /** The node, when started with {@link #startWithNode}. */
+  public Optional<LocalNode> node() {
+    return Optional.ofNullable(node);
+  }
+
+  /** How long {@link #start} or {@link #startWithNode} took, from nothing to ready. */
+  public Duration startupTime() {
+    return startupTime;
   }
 
   public Config adminConfig() {
@@ -108,17 +161,29 @@ public final class LocalControlPlane implements AutoCloseable {
     return new KubernetesClientBuilder().withConfig(adminConfig()).build();
   }
 
-  private void startAll(ControlPlaneBinaries binaries) throws IOException {
+  /** The admin's bearer token (for calling the kubelet, which checks tokens with the API server). */
+  public String adminToken() {
+    return adminToken;
+  }
+
+  private void startAll(ControlPlaneBinaries binaries, NodeHostTools nodeTools) throws IOException {
     Files.createDirectories(workDirectory);
     Path pki = Files.createDirectories(workDirectory.resolve("pki"));
     Path etcdData = workDirectory.resolve("etcd-data");
     deleteRecursively(etcdData);
+    boolean withNode = nodeTools != null;
+    if (withNode) {
+      // Before the API server: it listens on the node's bridge.
+      nodeHost = NodeHost.acquire(nodeLayout, nodeTools);
+      nodeHost.prepare();
+    }
+    String address = withNode ? NodeLayout.NODE_IP : "127.0.0.1";
 
     int etcdClientPort = freePort();
     int etcdPeerPort = freePort();
     String etcdUrl = "http://127.0.0.1:" + etcdClientPort;
     String etcdPeerUrl = "http://127.0.0.1:" + etcdPeerPort;
-    Process etcd = launch("etcd", List.of(binaries.etcd().toString(),
+    processes.launch("etcd", List.of(binaries.etcd().toString(),
         "--name=e2e",
         "--data-dir=" + etcdData,
         "--listen-client-urls=" + etcdUrl,
@@ -127,7 +192,7 @@ public final class LocalControlPlane implements AutoCloseable {
         "--initial-advertise-peer-urls=" + etcdPeerUrl,
         "--initial-cluster=e2e=" + etcdPeerUrl,
         "--listen-metrics-urls=http://127.0.0.1:" + freePort()));
-    awaitUp("etcd", etcd, () -> httpOk(etcdUrl + "/health", null, null));
+    processes.awaitUp("etcd", () -> httpOk(etcdUrl + "/health", null, null));
 
     KeyPair serviceAccountKeys = rsaKeyPair();
     Path serviceAccountPublicKey = write(pki.resolve("service-account.pub"),
@@ -135,42 +200,67 @@ public final class LocalControlPlane implements AutoCloseable {
     Path serviceAccountPrivateKey = write(pki.resolve("service-account.key"),
         pem("PRIVATE KEY", serviceAccountKeys.getPrivate().getEncoded()));
     adminToken = randomToken();
-    String controllerManagerToken = randomToken();
-    Path tokens = write(pki.resolve("tokens.csv"),
-        adminToken + "," + ADMIN_USER + "," + ADMIN_USER + ",\"system:masters\"\n"
-            + controllerManagerToken + "," + CONTROLLER_MANAGER_USER + "," + CONTROLLER_MANAGER_USER + "\n");
+    Map<String, String> tokens = new LinkedHashMap<>();
+    tokens.put(CONTROLLER_MANAGER_USER, randomToken());
+    if (withNode) {
+      tokens.put(SCHEDULER_USER, randomToken());
+      tokens.put(KUBELET_USER, randomToken());
+      tokens.put(KUBE_PROXY_USER, randomToken());
+    }
+    StringBuilder tokenFile = new StringBuilder(
+        adminToken + "," + ADMIN_USER + "," + ADMIN_USER + ",\"system:masters\"\n");
+    tokens.forEach((user, token) -> tokenFile.append(token).append(',').append(user).append(',').append(user)
+        .append(user.equals(KUBELET_USER) ? ",\"system:nodes\"" : "").append('\n'));
+    Path tokenAuthFile = write(pki.resolve("tokens.csv"), tokenFile.toString());
 
     int apiserverPort = freePort();
-    serverUrl = "https://127.0.0.1:" + apiserverPort;
-    // Without --tls-cert-file the API server writes a self-signed chain for 127.0.0.1 into --cert-dir.
+    serverUrl = "https://" + address + ":" + apiserverPort;
+    // Without --tls-cert-file the API server writes a self-signed chain for its address (and the kubernetes
+    // Service's) into --cert-dir.
     certificateAuthority = pki.resolve("apiserver.crt");
     Files.deleteIfExists(certificateAuthority);
     Files.deleteIfExists(pki.resolve("apiserver.key"));
-    Process apiserver = launch("kube-apiserver", List.of(binaries.kubeApiserver().toString(),
+    List<String> apiserver = new ArrayList<>(List.of(binaries.kubeApiserver().toString(),
         "--etcd-servers=" + etcdUrl,
-        "--bind-address=127.0.0.1",
-        "--advertise-address=127.0.0.1",
+        "--bind-address=" + address,
+        "--advertise-address=" + address,
         "--secure-port=" + apiserverPort,
         "--cert-dir=" + pki,
-        "--token-auth-file=" + tokens,
+        "--token-auth-file=" + tokenAuthFile,
         "--authorization-mode=Node,RBAC",
         "--anonymous-auth=false",
         "--service-account-issuer=https://kubernetes.default.svc.cluster.local",
         "--service-account-key-file=" + serviceAccountPublicKey,
         "--service-account-signing-key-file=" + serviceAccountPrivateKey,
-        "--service-cluster-ip-range=10.96.0.0/16",
+        "--service-cluster-ip-range=" + NodeLayout.SERVICE_CIDR,
         "--allow-privileged=true"));
-    awaitUp("kube-apiserver", apiserver,
+    KubeletClientCertificates kubeletClient = null;
+    if (withNode) {
+      kubeletClient = KubeletClientCertificates.create(nodeTools.openssl(), pki);
+      apiserver.addAll(List.of(
+          "--kubelet-client-certificate=" + kubeletClient.clientCertificate(),
+          "--kubelet-client-key=" + kubeletClient.clientKey(),
+          // The node's name resolves nowhere; its address is what the kubelet reports.
+          "--kubelet-preferred-address-types=InternalIP",
+          // Who wrote each WorkerHealth, from where: the end-to-end tests read it.
+          "--audit-policy-file=" + write(pki.resolve("audit-policy.yaml"), NodeConfigFiles.auditPolicy()),
+          "--audit-log-path=" + auditLog()));
+    }
+    processes.launch("kube-apiserver", apiserver);
+    processes.awaitUp("kube-apiserver",
         () -> Files.exists(certificateAuthority) && httpOk(serverUrl + "/readyz", certificateAuthority, adminToken));
 
     adminKubeconfig = write(workDirectory.resolve("admin.kubeconfig"),
         AdminKubeconfig.render(serverUrl, certificateAuthority, ADMIN_USER, adminToken));
-    Path controllerManagerKubeconfig = write(pki.resolve("controller-manager.kubeconfig"),
-        AdminKubeconfig.render(serverUrl, certificateAuthority, CONTROLLER_MANAGER_USER, controllerManagerToken));
+    Map<String, Path> kubeconfigs = new LinkedHashMap<>();
+    for (Map.Entry<String, String> user : tokens.entrySet()) {
+      kubeconfigs.put(user.getKey(), write(pki.resolve(user.getKey().replace(':', '-') + ".kubeconfig"),
+          AdminKubeconfig.render(serverUrl, certificateAuthority, user.getKey(), user.getValue())));
+    }
 
-    Process controllerManager = launch("kube-controller-manager", List.of(
+    processes.launch("kube-controller-manager", List.of(
         binaries.kubeControllerManager().toString(),
-        "--kubeconfig=" + controllerManagerKubeconfig,
+        "--kubeconfig=" + kubeconfigs.get(CONTROLLER_MANAGER_USER),
         "--bind-address=127.0.0.1",
         "--secure-port=" + freePort(),
         "--leader-elect=false",
@@ -182,56 +272,34 @@ public final class LocalControlPlane implements AutoCloseable {
         "--cert-dir=" + Files.createDirectories(workDirectory.resolve("controller-manager-certs"))));
     // The service-account controller creating "default" shows the controllers run and can write.
     try (KubernetesClient client = adminClient()) {
-      awaitUp("kube-controller-manager", controllerManager,
+      processes.awaitUp("kube-controller-manager",
           () -> client.serviceAccounts().inNamespace("default").withName("default").get() != null);
+    }
+    if (withNode) {
+      Path schedulerKubeconfig = kubeconfigs.get(SCHEDULER_USER);
+      int schedulerPort = freePort();
+      processes.launch("kube-scheduler", List.of(binaries.kubeScheduler().toString(),
+          "--kubeconfig=" + schedulerKubeconfig,
+          "--bind-address=127.0.0.1",
+          "--secure-port=" + schedulerPort,
+          "--leader-elect=false"));
+      processes.awaitUp("kube-scheduler", () -> LoopbackHealth.ok("https://127.0.0.1:" + schedulerPort + "/healthz"));
+      node = new LocalNode(nodeLayout, binaries, nodeTools, processes, nodeHost);
+      try (KubernetesClient client = adminClient()) {
+        node.start(kubeconfigs.get(KUBELET_USER), kubeconfigs.get(KUBE_PROXY_USER), kubeletClient.ca(), client);
+      }
     }
     LOG.info("Control plane ready at {}; kubeconfig {}", serverUrl, adminKubeconfig);
   }
 
-  private Process launch(String name, List<String> command) throws IOException {
-    Path log = workDirectory.resolve(name + ".log");
-    Process process = new ProcessBuilder(command)
-        .directory(workDirectory.toFile())
-        .redirectErrorStream(true)
-        .redirectOutput(log.toFile())
-        .start();
-    processes.add(process);
-    LOG.info("Started {} (pid {}), log {}", name, process.pid(), log);
-    return process;
+  /** The API server's audit log (node mode): one JSON event per line for each write of a WorkerHealth. */
+  public Path auditLog() {
+    return workDirectory.resolve("audit.log");
   }
 
-  private void awaitUp(String name, Process process, BooleanSupplier ready) {
-    Instant deadline = Instant.now().plus(STARTUP_TIMEOUT);
-    while (Instant.now().isBefore(deadline)) {
-      if (!process.isAlive()) {
-        throw new IllegalStateException(name + " exited with code " + process.exitValue() + " during startup:\n"
-            + logTail(name));
-      }
-      try {
-        if (ready.getAsBoolean()) {
-          return;
-        }
-      } catch (RuntimeException notYet) {
-        LOG.debug("{} not ready yet: {}", name, notYet.toString());
-      }
-      try {
-        // Polling a child process; no clock to inject here.
-        process.waitFor(200, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IllegalStateException("Interrupted while waiting for " + name, e);
-      }
-    }
-    throw new IllegalStateException(name + " not ready after " + STARTUP_TIMEOUT + ":\n" + logTail(name));
-  }
-
-  private String logTail(String name) {
-    Path log = workDirectory.resolve(name + ".log");
-    try {
-      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
-      return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
-    } catch (IOException e) {
-      return "(no log at " + log + ": " + e + ")";
+  private void recordProcess(Process process) {
+    if (nodeHost != null) {
+      nodeHost.recordProcess(process);
     }
   }
 
@@ -254,7 +322,7 @@ public final class LocalControlPlane implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return socket.getLocalPort();
     }
@@ -286,10 +354,14 @@ public final class LocalControlPlane implements AutoCloseable {
     return Files.writeString(path, content, StandardCharsets.UTF_8);
   }
 
-  /** Stops the components, newest first, and removes the etcd data; logs stay. */
+  /**
+   * Stops the components and removes the etcd data; logs stay. With a node: the controllers first (so nothing
+   * replaces the pods), then the pods and the node ({@link LocalNode#stop}), then the API server and etcd, and last
+   * the node's host changes are undone.
+   */
   @Override
   public void close() {
-    stopProcesses();
+    stopAll();
     try {
       Runtime.getRuntime().removeShutdownHook(shutdownHook);
     } catch (IllegalStateException alreadyShuttingDown) {
@@ -298,22 +370,23 @@ public final class LocalControlPlane implements AutoCloseable {
     deleteRecursively(workDirectory.resolve("etcd-data"));
   }
 
-  private void stopProcesses() {
-    List<Process> running;
-    synchronized (processes) {
-      running = new ArrayList<>(processes);
-      processes.clear();
-    }
-    Collections.reverse(running);
-    for (Process process : running) {
-      process.destroy();
-      try {
-        if (!process.waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-          process.destroyForcibly().waitFor(STOP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+  private synchronized void stopAll() {
+    try {
+      if (node != null) {
+        processes.stop("kube-controller-manager");
+        processes.stop("kube-scheduler");
+        try (KubernetesClient client = adminClient()) {
+          node.stop(client);
+        } catch (RuntimeException e) {
+          LOG.warn("stopping the node: {}", e.toString());
         }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
+        node = null;
+      }
+      processes.stopAll();
+    } finally {
+      if (nodeHost != null) {
+        nodeHost.close();
+        nodeHost = null;
       }
     }
   }

@@ -23,7 +23,7 @@ public final class AllHealthy implements Scenario {
   public void play(DemoStage stage) throws InterruptedException {
     stage.say("each pod runs the sample app (http-server and three queue consumers) and a sidecar reporting it");
     stage.expect("every one of the " + replicas + " pods has a WorkerHealth: Healthy, workers 4/4",
-        Duration.ofSeconds(60), () -> allHealthy(stage, replicas));
+        Duration.ofSeconds(60).plus(stage.podStart()), () -> allHealthy(stage, replicas));
     stage.expect("the policy selects " + replicas + " pods, " + replicas + " healthy, remediation allowed",
         Duration.ofSeconds(30), () -> stage.policyStatus().filter(s -> s.getSelectedPods() == replicas
             && s.getHealthyPods() == replicas && s.getFailingPods() == 0).isPresent()

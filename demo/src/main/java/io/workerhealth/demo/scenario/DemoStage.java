@@ -37,6 +37,7 @@ public final class DemoStage {
   private final ClusterView view;
   private final Narration narration;
   private final Clock clock;
+  private final Duration podStart;
 
   /** Calls a fault endpoint of the sample app in one pod; returns the URL it called. */
   @FunctionalInterface
@@ -47,6 +48,17 @@ public final class DemoStage {
   public DemoStage(KubernetesClient client, String namespace, Map<String, String> podSelector, String policyName,
                    Duration ruleFor, Supplier<List<String>> runningPods, FaultInjector faults, ClusterView view,
                    Narration narration, Clock clock) {
+    this(client, namespace, podSelector, policyName, ruleFor, runningPods, faults, view, narration, clock,
+        Duration.ZERO);
+  }
+
+  /**
+   * @param podStart how much longer than in this JVM a new pod may take to run and report: real containers start a
+   *                 JVM each (zero when the demo runs the pods' containers itself)
+   */
+  public DemoStage(KubernetesClient client, String namespace, Map<String, String> podSelector, String policyName,
+                   Duration ruleFor, Supplier<List<String>> runningPods, FaultInjector faults, ClusterView view,
+                   Narration narration, Clock clock, Duration podStart) {
     this.client = client;
     this.namespace = namespace;
     this.podSelector = podSelector;
@@ -57,6 +69,7 @@ public final class DemoStage {
     this.view = view;
     this.narration = narration;
     this.clock = clock;
+    this.podStart = podStart;
   }
 
   // --- acting
@@ -155,6 +168,11 @@ public final class DemoStage {
 
   public Duration ruleFor() {
     return ruleFor;
+  }
+
+  /** Added to the time allowed wherever a new pod must start and report (see the constructor). */
+  public Duration podStart() {
+    return podStart;
   }
 
   public String policyName() {

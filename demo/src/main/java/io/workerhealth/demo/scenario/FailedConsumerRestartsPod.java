@@ -54,7 +54,8 @@ public final class FailedConsumerRestartsPod implements Scenario {
         + DemoStage.seconds(stage.ruleFor()) + ")");
 
     stage.expect("a replacement pod runs, and all " + replicas + " pods are Healthy 4/4 again",
-        Duration.ofSeconds(30), () -> AllHealthy.podsHealthy(stage, replicas) && !stage.podNames().contains(victim));
+        Duration.ofSeconds(30).plus(stage.podStart()),
+        () -> AllHealthy.podsHealthy(stage, replicas) && !stage.podNames().contains(victim));
     // kube-controller-manager's garbage collector looks for new resource types every 30s: on a control plane
     // started a moment ago, the first WorkerHealth it deletes can take that long.
     stage.expect("the garbage collector deletes " + victim + "'s WorkerHealth, owned by the evicted pod",

@@ -79,7 +79,7 @@ public final class TooFewHealthyConsumersScales implements Scenario {
             && t.getLastSetReplicas() == scaled).isPresent() && scaling(stage, replicas, scaled).isPresent());
     stage.say("status.scaleTargets: " + describe(scaleTarget(stage, target).orElseThrow()));
     stage.expect("a new pod starts and reports Healthy 4/4: " + replicas + " of " + scaled + " pods have a healthy "
-        + WORKER + " again", Duration.ofSeconds(30), () -> {
+        + WORKER + " again", Duration.ofSeconds(30).plus(stage.podStart()), () -> {
           List<String> pods = stage.podNames();
           return pods.size() == scaled && pods.containsAll(before) && pods.stream().filter(p -> !before.contains(p))
               .allMatch(p -> stage.health(p).map(w -> w.getStatus() != null

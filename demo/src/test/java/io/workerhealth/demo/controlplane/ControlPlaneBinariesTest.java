@@ -60,6 +60,19 @@ class ControlPlaneBinariesTest {
         .hasMessageContaining("scripts/control-plane.sh");
   }
 
+  @Test
+  void theNodesBinariesAreNamedWhenMissing() throws IOException {
+    Path cache = withBinaries(home.resolve("cache/k8s/" + ControlPlaneBinaries.DEFAULT_KUBERNETES_VERSION));
+    executable(cache.resolve("kubelet"));
+    executable(cache.resolve("kubectl"));
+
+    ControlPlaneBinaries binaries = ControlPlaneBinaries.locate(
+        Map.of("WH_CACHE_DIR", home.resolve("cache").toString()), null, home);
+
+    assertThat(binaries.missingNodeBinaries()).containsExactly("kube-scheduler", "kube-proxy");
+    assertThat(binaries.kubelet()).isEqualTo(cache.resolve("kubelet"));
+  }
+
   private static Path withBinaries(Path directory) throws IOException {
     Files.createDirectories(directory);
     for (String name : ControlPlaneBinaries.REQUIRED) {

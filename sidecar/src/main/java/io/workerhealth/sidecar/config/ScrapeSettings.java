@@ -41,7 +41,7 @@ public record ScrapeSettings(Duration interval, Duration timeout, SourceFormat f
                                     String defaultBodyLimit, List<String> problems) {
     int before = problems.size();
     Duration interval = read(given, name, ScrapeSetting.INTERVAL, DEFAULT_INTERVAL,
-        s -> atMost(positive(s), WorkerHealthSpec.MAX_INTERVAL_SECONDS, "intervalSeconds"), problems);
+        ScrapeSettings::parseInterval, problems);
     Duration timeout = read(given, name, ScrapeSetting.TIMEOUT, DEFAULT_TIMEOUT, ScrapeSettings::positive, problems);
     SourceFormat format = read(given, name, ScrapeSetting.FORMAT, "auto", SourceFormat::fromWireName, problems);
     Long bodyLimit = read(given, name, ScrapeSetting.BODY_LIMIT, defaultBodyLimit, ScrapeSettings::positiveSize,
@@ -102,6 +102,11 @@ public record ScrapeSettings(Duration interval, Duration timeout, SourceFormat f
       problems.add(name.apply(setting) + "=" + value + ": " + e.getMessage());
       return null;
     }
+  }
+
+  /** An interval: positive, at most the WorkerHealth spec's {@code intervalSeconds} bound. */
+  static Duration parseInterval(String s) {
+    return atMost(positive(s), WorkerHealthSpec.MAX_INTERVAL_SECONDS, "intervalSeconds");
   }
 
   static Duration positive(String s) {

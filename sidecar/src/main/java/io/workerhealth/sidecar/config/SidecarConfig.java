@@ -48,13 +48,32 @@ public record SidecarConfig(
   /** Reads and validates the settings; throws {@link IllegalArgumentException} listing every problem. */
   public static SidecarConfig fromEnv(Map<String, String> env) {
     List<String> problems = new ArrayList<>();
-    ScrapeTarget target = target(env, problems);
+    SidecarConfig config = read(env, true, problems);
+    if (!problems.isEmpty()) {
+      throw new IllegalArgumentException("invalid sidecar configuration:\n  - " + String.join("\n  - ", problems));
+    }
+    return config;
+  }
+
+  /**
+   * The problems {@link #fromEnv} reports, each naming its variable, except those of the files that
+   * WH_BASIC_AUTH_PASSWORD_FILE, WH_BEARER_TOKEN_FILE and WH_CA_FILE name, which are not read: the injection webhook
+   * checks a pod's settings with it before the Secrets holding those files are mounted.
+   */
+  public static List<String> problemsLeavingFilesUnread(Map<String, String> env) {
+    List<String> problems = new ArrayList<>();
+    read(env, false, problems);
+    return problems;
+  }
+
+  /** The settings, or null with every problem added to {@code problems}. */
+  private static SidecarConfig read(Map<String, String> env, boolean readFiles, List<String> problems) {
+    int before = problems.size();
+    ScrapeTarget target = target(env, readFiles, problems);
     ScrapeSettings scrape = ScrapeSettings.read(s -> env.get(s.variable()), ScrapeSetting::variable,
         DEFAULT_BODY_LIMIT, problems);
-    Duration heartbeat = read(env, "WH_HEARTBEAT", "60s",
-        s -> ScrapeSettings.atMost(ScrapeSettings.positive(s), WorkerHealthSpec.MAX_HEARTBEAT_SECONDS,
-            "heartbeatSeconds"), problems);
-    Integer port = read(env, "WH_METRICS_PORT", "9090", SidecarConfig::port, problems);
+    Duration heartbeat = read(env, "WH_HEARTBEAT", "60s", SidecarConfig::parseHeartbeat, problems);
+    Integer port = read(env, "WH_METRICS_PORT", "9090", SidecarConfig::parseMetricsPort, problems);
     String podName = env.get("POD_NAME");
     String podNamespace = env.get("POD_NAMESPACE");
     if (isBlank(podName)) {
@@ -64,8 +83,8 @@ public record SidecarConfig(
       problems.add("POD_NAMESPACE is required (set it from the downward API: fieldRef metadata.namespace)");
     }
     Path labels = Path.of(env.getOrDefault("WH_LABELS_FILE", "/etc/podinfo/labels"));
-    if (!problems.isEmpty()) {
-      throw new IllegalArgumentException("invalid sidecar configuration:\n  - " + String.join("\n  - ", problems));
+    if (problems.size() > before) {
+      return null;
     }
     return new SidecarConfig(target, scrape.interval(), scrape.timeout(), scrape.format(), heartbeat, port,
         scrape.bodyLimit(), podName.strip(), podNamespace.strip(), blankToNull(env.get("POD_UID")),
@@ -77,8 +96,47 @@ public record SidecarConfig(
     return new ScrapeSettings(interval, timeout, format, bodyLimit, customFormat, workerFilter);
   }
 
+  // The parsers of single variables, public for the injection webhook, which checks the annotations that set them
+  // with these (and so with the same bounds) before a pod is created; the node agent reads the same settings from
+  // annotations through ScrapeSettings, whose checks these are.
+
+  /** WH_INTERVAL: positive, at most the WorkerHealth spec's {@code intervalSeconds} bound. */
+  public static Duration parseInterval(String text) {
+    return ScrapeSettings.parseInterval(text);
+  }
+
+  /** WH_TIMEOUT: positive (at most the interval is checked with both). */
+  public static Duration parseTimeout(String text) {
+    return ScrapeSettings.positive(text);
+  }
+
+  /** WH_HEARTBEAT: positive, at most the WorkerHealth spec's {@code heartbeatSeconds} bound. */
+  public static Duration parseHeartbeat(String text) {
+    return ScrapeSettings.atMost(ScrapeSettings.positive(text), WorkerHealthSpec.MAX_HEARTBEAT_SECONDS,
+        "heartbeatSeconds");
+  }
+
+  /** WH_BODY_LIMIT: a positive size. */
+  public static long parseBodyLimit(String text) {
+    return ScrapeSettings.positiveSize(text);
+  }
+
+  /** WH_METRICS_PORT: 0-65535 (0: any free port, for tests). */
+  public static int parseMetricsPort(String text) {
+    int p;
+    try {
+      p = Integer.parseInt(text.strip());
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("not a port number");
+    }
+    if (p < 0 || p > 65535) {
+      throw new IllegalArgumentException("port must be 0-65535");
+    }
+    return p;
+  }
+
   /** The target from WH_TARGET_URL and the variables of its credentials, headers, CA file and redirects. */
-  static ScrapeTarget target(Map<String, String> env, List<String> problems) {
+  static ScrapeTarget target(Map<String, String> env, boolean readFiles, List<String> problems) {
     Map<TargetSetting, String> given = new EnumMap<>(TargetSetting.class);
     for (TargetSetting s : TargetSetting.values()) {
       given.put(s, env.get(s.variable()));
@@ -86,7 +144,7 @@ public record SidecarConfig(
     if (isBlank(given.get(TargetSetting.URL))) {
       given.put(TargetSetting.URL, DEFAULT_TARGET_URL);
     }
-    return TargetSetting.read(given, false, problems);
+    return TargetSetting.read(given, false, readFiles, problems);
   }
 
   /** Seconds as the WorkerHealth's spec holds them: whole, at least 1 (a sub-second interval is written as 1). */
@@ -130,19 +188,6 @@ public record SidecarConfig(
       problems.add(name + "=" + value + ": " + e.getMessage());
       return null;
     }
-  }
-
-  private static Integer port(String s) {
-    int p;
-    try {
-      p = Integer.parseInt(s);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("not a port number");
-    }
-    if (p < 0 || p > 65535) {
-      throw new IllegalArgumentException("port must be 0-65535");
-    }
-    return p;
   }
 
   private static boolean isBlank(String s) {

@@ -57,6 +57,15 @@ public enum TargetSetting {
    * {@code problems}, named as the variable or, when {@code asOptions}, as the option; null when there is any.
    */
   public static ScrapeTarget read(Map<TargetSetting, String> given, boolean asOptions, List<String> problems) {
+    return read(given, asOptions, true, problems);
+  }
+
+  /**
+   * As {@link #read(Map, boolean, List)}; unless {@code readFiles}, the files named (password, token, CA) are taken
+   * as given without being read, for checks made before they exist (a Secret not yet mounted).
+   */
+  public static ScrapeTarget read(Map<TargetSetting, String> given, boolean asOptions, boolean readFiles,
+                                  List<String> problems) {
     int before = problems.size();
     String rawUrl = value(given, URL);
     HttpUrl url = null;
@@ -74,7 +83,7 @@ public enum TargetSetting {
     }
     String username = value(given, BASIC_AUTH_USERNAME);
     boolean passwordGiven = value(given, BASIC_AUTH_PASSWORD_FILE) != null;
-    SecretFile passwordFile = secretFile(given, BASIC_AUTH_PASSWORD_FILE, asOptions, problems);
+    SecretFile passwordFile = secretFile(given, BASIC_AUTH_PASSWORD_FILE, asOptions, readFiles, problems);
     if (username != null || passwordGiven) {
       credentialSources.add(name(BASIC_AUTH_USERNAME, asOptions));
       if (username == null) {
@@ -88,7 +97,7 @@ public enum TargetSetting {
         credentials = new EndpointCredentials.Basic(username, passwordFile, null);
       }
     }
-    SecretFile tokenFile = secretFile(given, BEARER_TOKEN_FILE, asOptions, problems);
+    SecretFile tokenFile = secretFile(given, BEARER_TOKEN_FILE, asOptions, readFiles, problems);
     if (value(given, BEARER_TOKEN_FILE) != null) {
       credentialSources.add(name(BEARER_TOKEN_FILE, asOptions));
       if (tokenFile != null) {
@@ -110,11 +119,13 @@ public enum TargetSetting {
       if (url != null && !url.isHttps()) {
         problems.add(name(CA_FILE, asOptions) + " needs an https " + name(URL, asOptions));
       }
-      try {
-        TrustedCertificates.load(caFile);
-      } catch (IOException | GeneralSecurityException e) {
-        problems.add(name(CA_FILE, asOptions) + "=" + rawCa + ": cannot read PEM certificates from it ("
-            + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+      if (readFiles) {
+        try {
+          TrustedCertificates.load(caFile);
+        } catch (IOException | GeneralSecurityException e) {
+          problems.add(name(CA_FILE, asOptions) + "=" + rawCa + ": cannot read PEM certificates from it ("
+              + e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage()) + ")");
+        }
       }
     }
 
@@ -154,12 +165,15 @@ public enum TargetSetting {
 
   /** A file holding a secret, checked readable and not empty now; null (and a problem) otherwise. */
   private static SecretFile secretFile(Map<TargetSetting, String> given, TargetSetting setting, boolean asOptions,
-                                       List<String> problems) {
+                                       boolean readFiles, List<String> problems) {
     String path = value(given, setting);
     if (path == null) {
       return null;
     }
     SecretFile file = new SecretFile(Path.of(path));
+    if (!readFiles) {
+      return file;
+    }
     try {
       if (!Files.isRegularFile(file.path())) {
         problems.add(name(setting, asOptions) + "=" + path + ": no such file");
@@ -177,7 +191,7 @@ public enum TargetSetting {
   }
 
   /** {@code Name: value} lines; a bad line is named by its number and header name, never by its value. */
-  static Headers headers(String text, boolean asOptions, List<String> problems) {
+  public static Headers headers(String text, boolean asOptions, List<String> problems) {
     return headers(text, i -> asOptions ? HEADERS.option + " #" + i : HEADERS.variable + " line " + i, problems);
   }
 

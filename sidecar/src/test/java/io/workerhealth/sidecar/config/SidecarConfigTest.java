@@ -194,6 +194,25 @@ class SidecarConfigTest {
         .hasMessageNotContaining("secret");
   }
 
+  /** What the injection webhook checks a pod with: every rule but the files' contents, not mounted yet. */
+  @Test
+  void problemsLeavingFilesUnreadAreAllButThoseOfTheFiles() {
+    Map<String, String> env = pod("WH_TARGET_URL", "http://app/health", "WH_INTERVAL", "2h",
+        "WH_BEARER_TOKEN_FILE", dir.resolve("missing-token").toString(),
+        "WH_BASIC_AUTH_USERNAME", "reader", "WH_BASIC_AUTH_PASSWORD_FILE", dir.resolve("missing-password").toString(),
+        "WH_CA_FILE", dir.resolve("missing-ca").toString());
+
+    assertThat(SidecarConfig.problemsLeavingFilesUnread(env)).containsExactlyInAnyOrder(
+        "WH_INTERVAL=2h: must be at most 1h (the WorkerHealth's spec.intervalSeconds allows 3600 at most)",
+        "credentials are given more than once (WH_BASIC_AUTH_USERNAME, WH_BEARER_TOKEN_FILE): use one",
+        "WH_CA_FILE needs an https WH_TARGET_URL");
+    assertThatThrownBy(() -> SidecarConfig.fromEnv(env)).hasMessageContainingAll("missing-token: no such file",
+        "missing-password: no such file", "missing-ca: cannot read PEM certificates");
+    assertThat(SidecarConfig.problemsLeavingFilesUnread(pod("WH_TARGET_URL", "https://app/health",
+        "WH_BEARER_TOKEN_FILE", "/etc/workerhealth/bearer-token/token",
+        "WH_CA_FILE", "/etc/workerhealth/ca/ca.crt"))).isEmpty();
+  }
+
   @Test
   void everyTargetSettingIsDocumented() throws Exception {
     String docs = Files.readString(Path.of("../docs/sidecar.md"));
