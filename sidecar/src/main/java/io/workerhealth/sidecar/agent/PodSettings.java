@@ -45,6 +45,13 @@ public record PodSettings(ScrapeSettings scrape, String scheme, String port, Str
    */
   static final Set<String> INJECTION_ONLY_KEYS = Set.of("heartbeat", "log-level", "metrics-port", "cpu-request",
       "cpu-limit", "memory-request", "memory-limit", "sidecar-mode");
+  /**
+   * Keys of the sidecar injection naming credentials, headers or a CA for the sidecar to mount: the agent reads those
+   * from the one Secret named in {@code auth-secret}, so a pod carrying them would be scraped without what it asks;
+   * refused with a message saying so.
+   */
+  static final Set<String> INJECTION_CREDENTIAL_KEYS = Set.of("basic-auth-secret", "basic-auth-username",
+      "bearer-token-secret", "headers", "ca-secret", "ca-configmap");
 
   private static final Pattern PORT_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?");
   private static final Pattern SECRET_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
@@ -82,6 +89,9 @@ public record PodSettings(ScrapeSettings scrape, String scheme, String port, Str
       if (key.equals("url")) {
         problems.add(annotation + ": the node agent scrapes the pod at its own IP; set "
             + name.apply("port") + " and " + name.apply("path") + " instead");
+      } else if (INJECTION_CREDENTIAL_KEYS.contains(key)) {
+        problems.add(annotation + ": the injected sidecar's; the node agent reads credentials, headers and a CA "
+            + "from the Secret named in " + name.apply("auth-secret"));
       } else if (!knownKeys().contains(key)) {
         problems.add("unknown annotation " + annotation + " (known: " + String.join(", ", knownKeys()) + ")");
       }

@@ -105,6 +105,10 @@ class PodTargetTest {
         "workerhealth.io/url: the node agent scrapes the pod at its own IP",
         "unknown annotation workerhealth.io/intervall (known: ")
         .doesNotContain("workerhealth.io/heartbeat"); // the injection's sidecar settings are the sidecar's, not a mistake
+    assertThat(((PodTarget.Invalid) of("scrape", "true", "bearer-token-secret", "health-token")).message())
+        .as("the injection's credentials would be left out of the scrape: said, not dropped")
+        .isEqualTo("workerhealth.io/bearer-token-secret: the injected sidecar's; the node agent reads credentials, "
+            + "headers and a CA from the Secret named in workerhealth.io/auth-secret");
     assertThat(((PodTarget.Invalid) of("scrape", "true", "interval", "1s", "timeout", "5s")).message())
         .isEqualTo("workerhealth.io/timeout (5s) must not exceed workerhealth.io/interval (1s)");
     assertThat(((PodTarget.Invalid) of("scrape", "true", "format", "custom")).message())
