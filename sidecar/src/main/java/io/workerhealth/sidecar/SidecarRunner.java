@@ -91,6 +91,10 @@ public final class SidecarRunner implements AutoCloseable {
     admin = new AdminServer(config.metricsPort(), metrics::scrape, this::alive);
     try {
       Map<String, String> podLabels = labels();
+      String unselectable = PodLabels.startupWarning(config.labelsFile(), podLabels);
+      if (unselectable != null) {
+        LOG.warn(unselectable);
+      }
       WorkerHealthReporter.Existing existing = reporter.ensureExists(podLabels);
       target.resume(existing.previous()); // continue the transition times a previous run wrote
       publisher.resourceEnsured(podLabels, existing.stored());

