@@ -375,9 +375,10 @@ class HelmChartIT {
 
   /** What NOTES.txt and the README tell users to write is what the webhook reads. */
   @Test
-  void theNotesAndTheReadmeNameOnlyAnnotationsTheWebhookKnows() throws IOException {
+  void theNotesAndTheReadmeNameOnlyAnnotationsTheWebhookOrTheNodeAgentKnows() throws IOException {
     java.util.Set<String> known = new java.util.HashSet<>(List.of("inject", "sidecar", "exclude"));
     io.workerhealth.operator.injection.SidecarSetting.ALL.forEach(x -> known.add(x.key()));
+    known.addAll(io.workerhealth.sidecar.agent.PodSettings.knownKeys());
     for (Path file : List.of(CHART.resolve("templates/NOTES.txt"), CHART.resolve("README.md"))) {
       java.util.regex.Matcher m = java.util.regex.Pattern.compile("workerhealth\\.io/([a-z][a-z-]*)")
           .matcher(Files.readString(file));

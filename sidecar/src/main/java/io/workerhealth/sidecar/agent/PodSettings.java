@@ -56,8 +56,8 @@ public record PodSettings(ScrapeSettings scrape, String scheme, String port, Str
   private static final Pattern PORT_NAME = Pattern.compile("[a-z0-9]([a-z0-9-]{0,13}[a-z0-9])?");
   private static final Pattern SECRET_NAME = Pattern.compile("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?");
 
-  /** Every key a pod may set, for messages. */
-  static Set<String> knownKeys() {
+  /** Every key a pod may set ({@code workerhealth.io/<key>}), for messages and the chart's documentation checks. */
+  public static Set<String> knownKeys() {
     Set<String> known = new TreeSet<>(AGENT_KEYS);
     for (ScrapeSetting s : ScrapeSetting.values()) {
       known.add(s.key());
