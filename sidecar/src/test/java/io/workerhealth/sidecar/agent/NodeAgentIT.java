@@ -169,7 +169,8 @@ class NodeAgentIT {
   @Test
   void statusIsWrittenOnChangeOnlyAndTheNodesLeaseIsTheOnlySteadyWrite() throws Exception {
     TestHealthEndpoint[] endpoints = {app(HEALTHY), app(HEALTHY), app(HEALTHY)};
-    start();
+    // a timeout a loaded machine does not reach: a scrape timing out is a change, and rightly written
+    start("WH_INTERVAL", "500ms", "WH_TIMEOUT", "500ms");
     for (int i = 0; i < endpoints.length; i++) {
       add(scraped("outpost-" + i, endpoints[i].port()));
     }
@@ -181,7 +182,7 @@ class NodeAgentIT {
     int before = endpoints[0].requests();
     waitFor(Duration.ofMillis(3500));
     List<String> writes = drain().stream().map(r -> r.getMethod() + " " + r.getPath()).toList();
-    assertThat(endpoints[0].requests() - before).as("scrapes in the window").isGreaterThanOrEqualTo(10);
+    assertThat(endpoints[0].requests() - before).as("scrapes in the window").isGreaterThanOrEqualTo(4);
     assertThat(writes).as("three pods, 3.5 s: the Lease is renewed every second, nothing else is asked or written")
         .isNotEmpty().allMatch(w -> w.equals("PUT " + LEASES + "/workerhealth-agent-node-a"));
     assertThat(writes.size()).isBetween(2, 5);
