@@ -80,6 +80,47 @@ requests the operator makes (WorkerHealths are only read through the informer's 
   verbs: ["list"]
 {{- end -}}
 
+{{- define "who.agentName" -}}
+{{- printf "%s-agent" (include "who.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "who.agentServiceAccountName" -}}
+{{- default (include "who.agentName" .) .Values.agent.serviceAccount.name -}}
+{{- end -}}
+
+{{- define "who.agentSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "who.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: agent
+{{- end -}}
+
+{{/* The agent is the sidecar image's second command: the same jar, the same image. */}}
+{{- define "who.agentImage" -}}
+{{- $repository := default .Values.sidecar.image.repository .Values.agent.image.repository -}}
+{{- $tag := default (default .Chart.AppVersion .Values.sidecar.image.tag) .Values.agent.image.tag -}}
+{{- printf "%s:%s" $repository $tag -}}
+{{- end -}}
+
+{{/* The user name the API server gives the agent's ServiceAccount: what the admission policies match. */}}
+{{- define "who.agentUser" -}}
+{{- printf "system:serviceaccount:%s:%s" .Release.Namespace (include "who.agentServiceAccountName" .) -}}
+{{- end -}}
+
+{{/* What the agent needs in every namespace whose pods it reports. Kept exact: RbacProofIT compares them with the
+requests the agent makes. Pods are listed and watched with the field selector spec.nodeName (RBAC cannot restrict a
+field selector; the admission policy restricts what the agent may write to its own node's pods). */}}
+{{- define "who.agentNamespacedRules" -}}
+- apiGroups: [""]
+  resources: ["pods"]
+  verbs: ["list", "watch"]
+- apiGroups: ["workerhealth.io"]
+  resources: ["workerhealths"]
+  verbs: ["get", "create", "patch"]
+- apiGroups: ["workerhealth.io"]
+  resources: ["workerhealths/status"]
+  verbs: ["patch"]
+{{- end -}}
+
 {{- define "who.webhookService" -}}
 {{- printf "%s-webhook" (include "who.fullname" .) | trunc 63 | trimSuffix "-" -}}
 {{- end -}}

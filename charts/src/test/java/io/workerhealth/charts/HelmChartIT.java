@@ -8,9 +8,11 @@ import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.policy.v1.PodDisruptionBudget;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
+import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.rbac.PolicyRule;
 import io.fabric8.kubernetes.api.model.rbac.Role;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
@@ -122,22 +124,78 @@ class HelmChartIT {
 
   @Test
   void namespacedInstallGrantsOnlyInTheListedNamespaces() {
-    List<Role> roles = allOn.all(Role.class).filter(r -> !r.getMetadata().getName().endsWith("leader-election")
-        && !r.getMetadata().getName().endsWith("-webhook")).toList();
+    // the release namespace holds the Leases: the operator's leader election, the agents' node Leases
+    List<Role> roles = allOn.all(Role.class).filter(r -> !r.getMetadata().getNamespace().equals("ops")).toList();
     assertThat(roles).extracting(r -> r.getMetadata().getNamespace()).containsExactlyInAnyOrder("outpost", "payments");
+    assertThat(allOn.all(ClusterRoleBinding.class)).extracting(b -> b.getRoleRef().getName())
+        .as("cluster-wide, only the webhook configurations' caBundle").containsExactly(
+            "who-worker-health-operator-webhook");
     assertThat(allOn.all(ClusterRole.class)).extracting(r -> r.getMetadata().getName())
-        .as("only the sidecar's ClusterRole and the webhook configuration's caBundle remain cluster-wide")
-        .containsExactlyInAnyOrder("worker-health-sidecar", "who-worker-health-operator-webhook");
+        .as("ClusterRoles only to be bound in namespaces, and the webhook configurations' caBundle")
+        .containsExactlyInAnyOrder("worker-health-sidecar", "who-worker-health-operator-agent",
+            "who-worker-health-operator-agent-secrets", "who-worker-health-operator-webhook");
     assertThat(allOn.all(RoleBinding.class).filter(b -> b.getRoleRef().getKind().equals("ClusterRole")))
-        .extracting(b -> b.getMetadata().getNamespace() + "/" + b.getSubjects().get(0).getName())
-        .containsExactlyInAnyOrder("outpost/outpost-delivery", "payments/payments-worker");
+        .extracting(b -> b.getMetadata().getNamespace() + "/" + b.getRoleRef().getName() + "/"
+            + b.getSubjects().get(0).getName())
+        .containsExactlyInAnyOrder("outpost/worker-health-sidecar/outpost-delivery",
+            "payments/worker-health-sidecar/payments-worker",
+            "outpost/who-worker-health-operator-agent/who-worker-health-operator-agent",
+            "payments/who-worker-health-operator-agent/who-worker-health-operator-agent",
+            "outpost/who-worker-health-operator-agent-secrets/who-worker-health-operator-agent");
+  }
+
+  @Test
+  void inAgentModeTheNodeAgentRunsOnEveryNodeHardenedAsTheSidecarImagesSecondCommand() throws IOException {
+    assertThat(defaults.all(DaemonSet.class)).as("sidecar mode is the default: no agent").isEmpty();
+    assertThat(defaults.ofKind("ValidatingAdmissionPolicy")).extracting(p -> p.getMetadata().getName())
+        .containsExactly("who-worker-health-operator-own-pod-only");
+    DaemonSet ds = allOn.one(DaemonSet.class);
+    assertThat(ds.getSpec().getUpdateStrategy().getRollingUpdate().getMaxSurge().getIntVal())
+        .as("one agent per node at a time").isZero();
+    var pod = ds.getSpec().getTemplate().getSpec();
+    assertThat(pod.getServiceAccountName()).isEqualTo("who-worker-health-operator-agent");
+    assertThat(pod.getTolerations()).singleElement().satisfies(t -> assertThat(t.getOperator()).isEqualTo("Exists"));
+    assertThat(pod.getSecurityContext().getRunAsNonRoot()).isTrue();
+    List<String> dockerfile = Files.readAllLines(ROOT.resolve("sidecar/Dockerfile")).stream().map(String::strip)
+        .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
+    long user = pod.getSecurityContext().getRunAsUser();
+    assertThat(dockerfile).contains("USER " + user + ":" + user);
+    Container c = pod.getContainers().get(0);
+    assertThat(c.getImage()).startsWith("ghcr.io/workerhealth/sidecar:");
+    assertThat(c.getArgs()).containsExactly("agent");
+    assertThat(c.getSecurityContext().getReadOnlyRootFilesystem()).isTrue();
+    assertThat(c.getSecurityContext().getAllowPrivilegeEscalation()).isFalse();
+    assertThat(c.getSecurityContext().getCapabilities().getDrop()).containsExactly("ALL");
+    assertThat(c.getLivenessProbe().getHttpGet().getPath()).isEqualTo("/healthz");
+    assertThat(c.getResources().getLimits()).containsKey("memory");
+    java.util.Map<String, io.fabric8.kubernetes.api.model.EnvVar> env = new java.util.HashMap<>();
+    c.getEnv().forEach(e -> env.put(e.getName(), e));
+    assertThat(env.get("NODE_NAME").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("spec.nodeName");
+    assertThat(env.get("POD_NAMESPACE").getValueFrom().getFieldRef().getFieldPath()).isEqualTo("metadata.namespace");
+    assertThat(env.get("WH_INTERVAL").getValue()).as("agent.defaults.interval").isEqualTo("10s");
+    assertThat(env.get("WH_PORT").getValue()).as("agent.defaults.port").isEqualTo("9000");
+    assertThat(env.get("WH_WATCH_NAMESPACES").getValue()).isEqualTo("outpost,payments");
+    assertThat(env.get("JAVA_TOOL_OPTIONS").getValue()).contains("-Xmx64m").contains("-XX:+ExitOnOutOfMemoryError");
+
+    var policies = allOn.ofKind("ValidatingAdmissionPolicy").toList();
+    assertThat(policies).extracting(p -> p.getMetadata().getName())
+        .containsExactlyInAnyOrder("who-worker-health-operator-own-pod-only", "who-worker-health-operator-agent-own-node");
+    List<String> expressions = new ArrayList<>();
+    policies.forEach(p -> collectExpressions(p.getAdditionalProperties(), expressions));
+    assertThat(String.join("\n", expressions)).contains("request.userInfo.username != 'system:serviceaccount:ops:who-worker-health-operator-agent'")
+        .contains("request.userInfo.extra['authentication.kubernetes.io/node-name'][0]")
+        .contains("object.spec.reporter.nodeName == variables.node")
+        .contains("oldObject.spec.reporter.nodeName == variables.node")
+        .contains("object.metadata.name == 'workerhealth-agent-' + variables.node");
+    assertThat(io.workerhealth.api.v1alpha1.ApiGroup.agentLeaseName("n")).isEqualTo("workerhealth-agent-n");
   }
 
   @Test
   void monitoringObjectsAreBehindTheirFlags() {
     for (String kind : List.of("ServiceMonitor", "PodMonitor", "PrometheusRule")) {
       assertThat(defaults.ofKind(kind)).as("%s off by default", kind).isEmpty();
-      assertThat(allOn.ofKind(kind)).as("%s on with its flag", kind).hasSize(1);
+      assertThat(allOn.ofKind(kind)).as("%s on with its flag (two PodMonitors in agent mode)", kind)
+          .hasSize(kind.equals("PodMonitor") ? 2 : 1);
     }
     GenericKubernetesResource podMonitor = allOn.ofKind("PodMonitor").findFirst().orElseThrow();
     assertThat(podMonitor.getMetadata().getLabels()).containsEntry("release", "kube-prometheus-stack");
@@ -183,6 +241,15 @@ class HelmChartIT {
         new String[] {"escalations", "workerhealth_escalations_total"},
         new String[] {"scrape errors", "workerhealth_sidecar_scrape_errors_total"},
         new String[] {"scrape latency", "workerhealth_sidecar_scrape_duration_seconds_bucket"},
+        new String[] {"failing workers now", "workerhealth_agent_worker_status{"},
+        new String[] {"timeline", "workerhealth_agent_worker_status"},
+        new String[] {"pods per agent by state", "by (node, state) (workerhealth_agent_pods)"},
+        new String[] {"agent scrape latency", "workerhealth_agent_scrape_duration_seconds_bucket"},
+        new String[] {"agent scrape errors", "workerhealth_agent_scrape_errors_total"},
+        new String[] {"lease renewals", "workerhealth_agent_lease_renewals_total"},
+        new String[] {"agent writes", "workerhealth_agent_report_writes_total"},
+        new String[] {"last lease renewal", "workerhealth_agent_lease_last_renewal_timestamp_seconds"},
+        new String[] {"skipped", "workerhealth_agent_scrapes_skipped_total"},
         new String[] {"reconciliations", "operator_sdk_reconciliations_started_total"},
         new String[] {"reconcile errors", "workerhealth_reconcile_errors_total"});
     JsonNode dashboard = new ObjectMapper().readTree(CHART.resolve("dashboards/worker-health-overview.json").toFile());
@@ -190,7 +257,7 @@ class HelmChartIT {
     // the Namespace and Policy variables narrow every panel on the operator's per-policy series
     assertThat(dashboard.path("templating").path("list").findValuesAsText("name")).contains("namespace", "policy");
     assertThat(queries).allSatisfy(q -> {
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(workerhealth_(?!sidecar_)\\w+)\\{([^}]*)}")
+      java.util.regex.Matcher m = java.util.regex.Pattern.compile("(workerhealth_(?!sidecar_|agent_)\\w+)\\{([^}]*)}")
           .matcher(q.expr());
       while (m.find()) {
         assertThat(m.group(2)).as("%s in panel '%s'", m.group(1), q.panel())
@@ -205,8 +272,8 @@ class HelmChartIT {
     }
     assertThat(MonitoringProofIT.alerts(allOn).keySet()).containsExactlyInAnyOrder("WorkerFailed",
         "WorkerRemediationSuppressed", "WorkerRestartRateHigh", "WorkerRemediationNotHelping",
-        "WorkerRemediationNeedsAttention", "WorkerHealthReportStale", "WorkerHealthOperatorDown",
-        "WorkerHealthSidecarNotInjected");
+        "WorkerRemediationNeedsAttention", "WorkerHealthReportStale", "WorkerHealthAgentLeaseNotRenewed",
+        "WorkerHealthOperatorDown", "WorkerHealthSidecarNotInjected");
   }
 
   @Test
@@ -308,9 +375,10 @@ class HelmChartIT {
 
   /** What NOTES.txt and the README tell users to write is what the webhook reads. */
   @Test
-  void theNotesAndTheReadmeNameOnlyAnnotationsTheWebhookKnows() throws IOException {
+  void theNotesAndTheReadmeNameOnlyAnnotationsTheWebhookOrTheNodeAgentKnows() throws IOException {
     java.util.Set<String> known = new java.util.HashSet<>(List.of("inject", "sidecar", "exclude"));
     io.workerhealth.operator.injection.SidecarSetting.ALL.forEach(x -> known.add(x.key()));
+    known.addAll(io.workerhealth.sidecar.agent.PodSettings.knownKeys());
     for (Path file : List.of(CHART.resolve("templates/NOTES.txt"), CHART.resolve("README.md"))) {
       java.util.regex.Matcher m = java.util.regex.Pattern.compile("workerhealth\\.io/([a-z][a-z-]*)")
           .matcher(Files.readString(file));
@@ -345,6 +413,21 @@ class HelmChartIT {
     collectKeys("", values, keys);
     assertThat(keys).isNotEmpty().allSatisfy(k -> assertThat(readme).as("values key %s in README.md", k)
         .contains("`" + k + "`"));
+  }
+
+  /** Every CEL expression in an admission policy, as the API server reads it. */
+  private static void collectExpressions(Object node, List<String> out) {
+    if (node instanceof java.util.Map<?, ?> m) {
+      m.forEach((k, v) -> {
+        if (("expression".equals(k) || "messageExpression".equals(k)) && v instanceof String s) {
+          out.add(s);
+        } else {
+          collectExpressions(v, out);
+        }
+      });
+    } else if (node instanceof List<?> l) {
+      l.forEach(v -> collectExpressions(v, out));
+    }
   }
 
   @SuppressWarnings("unchecked")

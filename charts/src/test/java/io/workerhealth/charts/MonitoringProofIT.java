@@ -74,8 +74,10 @@ class MonitoringProofIT {
   static final Map<String, String> FALSE_IN_SCENARIO = Map.of(
       "WorkerRestartRateHigh", "one restart in the run, the threshold is restartsPerHour (10): the restart count "
           + "left of the threshold is queried",
-      "WorkerHealthReportStale", "every sidecar scraped its app a moment ago: the report age left of the threshold "
-          + "is queried",
+      "WorkerHealthReportStale", "every sidecar and the agent scraped their apps a moment ago: the report age left "
+          + "of the threshold is queried",
+      "WorkerHealthAgentLeaseNotRenewed", "the agent renews its Lease every second: the time since its last renewal "
+          + "left of the threshold is queried",
       "WorkerRemediationNotHelping", "one action did not help in the run (the StatefulSet's scale-up), the rule's "
           + "maxNotRecovered is 3: the NotRecovered count over that limit, left of the threshold, is queried",
       "WorkerRemediationSuppressed", "the run's outage lasts seconds, the threshold is outageHeldFor (10m): how "
@@ -119,6 +121,7 @@ class MonitoringProofIT {
 
     fleet = new ProofFleet(server, client).withInjection(chart).start(HelmChartIT.CHART,
         RenderedRbac.forServiceAccount(chart, OPERATOR_SA, RELEASE_NAMESPACE), List.of(), RELEASE_NAMESPACE, dir);
+    fleet.agentReportsItsNodesPods(RELEASE_NAMESPACE, List.of());
     String operatorJob = chart.all(Service.class).map(s -> s.getMetadata().getName())
         .filter(n -> n.endsWith("-metrics")).findFirst().orElseThrow();
     Path config = dir.resolve("prometheus.yml");
@@ -130,7 +133,7 @@ class MonitoringProofIT {
       for (JsonNode t : targets) {
         up += t.path("health").asText().equals("up") ? 1 : 0;
       }
-      return up == 1 + fleet.members().size();
+      return up == 2 + fleet.members().size(); // the operator, the node agent, the sidecars
     });
     // the policy's counters, at zero, are in Prometheus before anything happens
     awaitData("workerhealth_remediations_suppressed_total{reason=\"TooManyUnhealthy\"} == 0");
@@ -153,6 +156,7 @@ class MonitoringProofIT {
     for (ProofFleet.Member m : fleet.members().values()) {
       exposed += get("http://127.0.0.1:" + m.sidecar().adminPort() + "/metrics");
     }
+    exposed += get("http://127.0.0.1:" + fleet.agent().adminPort() + "/metrics");
 
     // kept for whoever edits the dashboards: what the components really expose
     Path report = Path.of("target", "monitoring-proof");
@@ -250,20 +254,26 @@ class MonitoringProofIT {
   RenderedChart render() throws Exception {
     Helm.Result r = Helm.locate().run("template", "who", HelmChartIT.CHART.toString(), "--namespace",
         RELEASE_NAMESPACE, "--set", "metrics.serviceMonitor.enabled=true", "--set", "metrics.podMonitor.enabled=true",
-        "--set", "prometheusRule.enabled=true");
+        "--set", "prometheusRule.enabled=true", "--set", "mode=agent");
     assertThat(r.exitCode()).as("helm template: %s", r.stderr()).isZero();
     return RenderedChart.parse(r.stdout());
   }
 
   /**
    * Scrape jobs as prometheus-operator derives them from the rendered ServiceMonitor (job named after the
-   * Service, the target's namespace/pod/service labels, honorLabels, path) and PodMonitor (job
-   * "namespace/name", namespace/pod/container labels), with static loopback targets and a 1s interval.
+   * Service, the target's namespace/pod/service labels, honorLabels, path) and PodMonitors (job
+   * "namespace/name", namespace/pod/container labels; the agents' relabelling adds the node), with static loopback
+   * targets and a 1s interval.
    */
   Map<String, Object> prometheusConfig(RenderedChart chart, String operatorJob, Path rules) {
     Map<String, Object> serviceMonitor = endpoint(chart, "ServiceMonitor", "endpoints");
-    GenericKubernetesResource podMonitorObject = chart.ofKind("PodMonitor").findFirst().orElseThrow();
-    Map<String, Object> podMonitor = endpoint(chart, "PodMonitor", "podMetricsEndpoints");
+    GenericKubernetesResource podMonitorObject = podMonitor(chart, "-sidecars");
+    Map<String, Object> podMonitor = endpoint(podMonitorObject, "podMetricsEndpoints");
+    GenericKubernetesResource agentMonitorObject = podMonitor(chart, "-agent");
+    Map<String, Object> agentMonitor = endpoint(agentMonitorObject, "podMetricsEndpoints");
+    assertThat(agentMonitor.get("honorLabels")).as("the agent's per-pod series keep their pod").isEqualTo(true);
+    assertThat(String.valueOf(agentMonitor.get("relabelings"))).contains("__meta_kubernetes_pod_node_name")
+        .contains("targetLabel=node");
     Map<String, Object> operatorJobConfig = new LinkedHashMap<>();
     operatorJobConfig.put("job_name", operatorJob);
     operatorJobConfig.put("honor_labels", Boolean.TRUE.equals(serviceMonitor.get("honorLabels")));
@@ -283,15 +293,31 @@ class MonitoringProofIT {
     sidecarJob.put("honor_labels", Boolean.TRUE.equals(podMonitor.get("honorLabels")));
     sidecarJob.put("metrics_path", podMonitor.getOrDefault("path", "/metrics"));
     sidecarJob.put("static_configs", sidecars);
+    Map<String, Object> agentJob = new LinkedHashMap<>();
+    agentJob.put("job_name", RELEASE_NAMESPACE + "/" + agentMonitorObject.getMetadata().getName());
+    agentJob.put("honor_labels", true);
+    agentJob.put("metrics_path", agentMonitor.getOrDefault("path", "/metrics"));
+    agentJob.put("static_configs", List.of(Map.of("targets", List.of("127.0.0.1:" + fleet.agent().adminPort()),
+        "labels", Map.of("namespace", RELEASE_NAMESPACE, "pod", ProofFleet.AGENT_POD, "container", "agent",
+            "endpoint", String.valueOf(agentMonitor.get("port")), "node", ProofFleet.NODE))));
     return Map.of(
         "global", Map.of("scrape_interval", "1s", "scrape_timeout", "1s", "evaluation_interval", "1s"),
         "rule_files", List.of(rules.toString()),
-        "scrape_configs", List.of(operatorJobConfig, sidecarJob));
+        "scrape_configs", List.of(operatorJobConfig, sidecarJob, agentJob));
+  }
+
+  static GenericKubernetesResource podMonitor(RenderedChart chart, String nameSuffix) {
+    return chart.ofKind("PodMonitor").filter(m -> m.getMetadata().getName().endsWith(nameSuffix)).findFirst()
+        .orElseThrow(() -> new AssertionError("no PodMonitor named *" + nameSuffix));
+  }
+
+  static Map<String, Object> endpoint(RenderedChart chart, String kind, String field) {
+    return endpoint(chart.ofKind(kind).findFirst().orElseThrow(), field);
   }
 
   @SuppressWarnings("unchecked")
-  static Map<String, Object> endpoint(RenderedChart chart, String kind, String field) {
-    GenericKubernetesResource monitor = chart.ofKind(kind).findFirst().orElseThrow();
+  static Map<String, Object> endpoint(GenericKubernetesResource monitor, String field) {
+    String kind = monitor.getKind();
     Map<String, Object> spec = (Map<String, Object>) monitor.getAdditionalProperties().get("spec");
     List<Map<String, Object>> endpoints = (List<Map<String, Object>>) spec.get(field);
     assertThat(endpoints).as("%s endpoints", kind).hasSize(1);
@@ -318,7 +344,7 @@ class MonitoringProofIT {
 
   /**
    * The expression under an alert's condition: left of a final comparison with a number (comparisons bind less
-   * tightly than arithmetic, and these expressions have no and/or/unless), or inside absent().
+   * tightly than arithmetic, and these expressions have no and/or/unless outside parentheses), or inside absent().
    */
   static String underCondition(String expr) {
     Matcher absent = ABSENT.matcher(expr);
@@ -326,10 +352,28 @@ class MonitoringProofIT {
       return absent.group(1);
     }
     Matcher threshold = THRESHOLD.matcher(expr);
-    if (threshold.matches() && !expr.matches("(?s).*\\b(and|or|unless)\\b.*")) {
+    if (threshold.matches() && !SET_OPERATOR.matcher(outsideParentheses(expr)).find()) {
       return threshold.group(1);
     }
     throw new AssertionError("cannot tell the condition of: " + expr);
+  }
+
+  private static final Pattern SET_OPERATOR = Pattern.compile("\\b(and|or|unless)\\b");
+
+  /** The expression with every parenthesised part blanked out. */
+  static String outsideParentheses(String expr) {
+    StringBuilder out = new StringBuilder();
+    int depth = 0;
+    for (char c : expr.toCharArray()) {
+      if (c == '(') {
+        depth++;
+      }
+      out.append(depth == 0 ? c : ' ');
+      if (c == ')') {
+        depth--;
+      }
+    }
+    return out.toString();
   }
 
   void expectData(String what, String expr, List<String> problems) throws Exception {

@@ -47,6 +47,9 @@ import io.workerhealth.operator.webhook.InjectionWebhook;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import io.workerhealth.sidecar.SidecarRunner;
+import io.workerhealth.sidecar.agent.AgentConfig;
+import io.workerhealth.sidecar.agent.NodeAgent;
+import io.workerhealth.sidecar.agent.NodePods;
 import io.workerhealth.sidecar.config.SidecarConfig;
 import java.io.IOException;
 import java.io.InputStream;
@@ -102,6 +105,12 @@ final class ProofFleet implements AutoCloseable {
   static final String LEFT_FAILED_WORKER = "logmq-consumer";
   static final String OPERATOR_AGENT = "worker-health-operator-proof";
   static final String SIDECAR_AGENT = "worker-health-sidecar-proof";
+  static final String NODE_AGENT = "worker-health-agent-proof";
+  /** The node the fleet's node agent runs on, and its pod. */
+  static final String NODE = "node-a";
+  static final String AGENT_POD = "who-worker-health-operator-agent-x7k2p";
+  /** The pods the node agent reports: not selected by the policies. */
+  static final Map<String, String> AGENT_REPORTED = Map.of("app", "agent-reported");
   static final String LEASE_NAME = "worker-health-operator";
   /** A pod labelled for injection, created without its sidecar. */
   static final String UNINJECTED = "batch-5f6d7-x2k9q";
@@ -125,6 +134,8 @@ final class ProofFleet implements AutoCloseable {
   /** Copies scale subresource writes to the stored workloads, off the mock server's event loop. */
   private final ExecutorService storeWriter = Executors.newSingleThreadExecutor();
   private WorkerHealthOperator operator;
+  private NodeAgent agent;
+  private final List<SampleWorkerApp> agentApps = new ArrayList<>();
   /** The chart as rendered; with its MutatingWebhookConfiguration, the injection webhook runs too. */
   private RenderedChart chart;
   private InjectionWebhook webhook;
@@ -199,8 +210,9 @@ final class ProofFleet implements AutoCloseable {
     // a shortfall of healthy consumers (the outage hold alone has none: with 100% the Deployment was scaled up then)
     create(SCALE_POLICY, OUTPOST, scaleRule(), null);
     create(REPORTS_POLICY, REPORTS, reportsRule(), null);
-    operator = new WorkerHealthOperator(client(OPERATOR_AGENT), new OperatorSettings(0, watchNamespaces, true,
-        LEASE_NAME, leaseNamespace), Clock.systemUTC(), FAST);
+    // in a cluster the operator's client is in its own namespace (its ServiceAccount's), where the agents' Leases are
+    operator = new WorkerHealthOperator(client(OPERATOR_AGENT, leaseNamespace), new OperatorSettings(0,
+        watchNamespaces, true, LEASE_NAME, leaseNamespace), Clock.systemUTC(), FAST);
     if (chart != null) {
       startInjection(leaseNamespace);
     }
@@ -373,8 +385,13 @@ final class ProofFleet implements AutoCloseable {
   }
 
   private KubernetesClient client(String userAgent) {
+    return client(userAgent, client.getNamespace());
+  }
+
+  private KubernetesClient client(String userAgent, String namespace) {
     KubernetesClient c = new KubernetesClientBuilder()
-        .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).build()).build();
+        .withConfig(new ConfigBuilder(client.getConfiguration()).withUserAgent(userAgent).withNamespace(namespace)
+            .build()).build();
     clients.add(c);
     return c;
   }
@@ -589,6 +606,79 @@ final class ProofFleet implements AutoCloseable {
     return out;
   }
 
+  /**
+   * The node agent of {@value #NODE}, as the chart runs it in agent mode (its Lease in {@code leaseNamespace}, the
+   * pods of {@code watchNamespaces}): it reports two pods of the node annotated for it, one answering (with
+   * credentials from the Secret it names, the one the chart lets the agent read) and one whose port nothing listens
+   * on. Its informer lists and watches as in a cluster; the mock API server cannot select pods by
+   * {@code spec.nodeName}, so the fleet also tells the agent its pods, as the informer would. The answering pod is
+   * relabelled once (its WorkerHealth's labels follow). Returns once both are reported and the Lease was renewed.
+   */
+  void agentReportsItsNodesPods(String leaseNamespace, List<String> watchNamespaces) throws IOException {
+    client.secrets().inNamespace(NS).resource(new io.fabric8.kubernetes.api.model.SecretBuilder().withNewMetadata()
+        .withName("health-auth").endMetadata().addToData("token", java.util.Base64.getEncoder().encodeToString(
+            "t0ken".getBytes(java.nio.charset.StandardCharsets.UTF_8))).build()).create();
+    SampleWorkerApp app = SampleWorkerApp.start(new SampleAppConfig("127.0.0.1", 0, List.of(), Duration.ZERO),
+        Clock.systemUTC());
+    agentApps.add(app);
+    KubernetesClient agentClient = client(NODE_AGENT);
+    List<java.util.function.Consumer<io.fabric8.kubernetes.api.model.Pod>> told = new ArrayList<>();
+    NodePods watched = NodePods.watched(agentClient, NODE, watchNamespaces);
+    NodePods nodePods = new NodePods() {
+      @Override
+      public void start(java.util.function.Consumer<io.fabric8.kubernetes.api.model.Pod> changed,
+                        java.util.function.Consumer<io.fabric8.kubernetes.api.model.Pod> gone) {
+        watched.start(changed, gone);
+        told.add(changed);
+      }
+
+      @Override
+      public void close() {
+        watched.close();
+      }
+    };
+    Map<String, String> env = new java.util.HashMap<>(Map.of("NODE_NAME", NODE, "POD_NAME", AGENT_POD,
+        "POD_NAMESPACE", leaseNamespace, "WH_METRICS_PORT", "0", "WH_INTERVAL", "250ms", "WH_TIMEOUT", "200ms",
+        "WH_LEASE_DURATION", "4s", "WH_LEASE_RENEW_INTERVAL", "1s"));
+    env.put("WH_WATCH_NAMESPACES", String.join(",", watchNamespaces));
+    agent = new NodeAgent(AgentConfig.fromEnv(env), io.workerhealth.sidecar.report.ReportingClient.build(
+        agentClient.getConfiguration(), Clock.systemUTC()), nodePods, Clock.systemUTC(), new java.util.Random(5))
+        .start();
+    var answering = agentPod("outpost-agent-0", app.port(), "auth-secret", "health-auth");
+    var refusing = agentPod("outpost-agent-down", freePort());
+    told.forEach(t -> t.accept(answering));
+    told.forEach(t -> t.accept(refusing));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> phase("outpost-agent-0") == HealthPhase.Healthy
+        && phase("outpost-agent-down") == HealthPhase.Unreachable);
+    var relabelled = new PodBuilder(answering).editMetadata().addToLabels("track", "canary").endMetadata().build();
+    told.forEach(t -> t.accept(relabelled));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> "canary".equals(client.resources(WorkerHealth.class)
+        .inNamespace(NS).withName("outpost-agent-0").get().getMetadata().getLabels().get("track")));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> agent.metricsText()
+        .contains("workerhealth_agent_lease_renewals_total{result=\"success\"} 2"));
+  }
+
+  private io.fabric8.kubernetes.api.model.Pod agentPod(String name, int port, String... annotations) {
+    Map<String, String> a = new LinkedHashMap<>(Map.of("workerhealth.io/scrape", "true", "workerhealth.io/port",
+        Integer.toString(port)));
+    for (int i = 0; i < annotations.length; i += 2) {
+      a.put("workerhealth.io/" + annotations[i], annotations[i + 1]);
+    }
+    return client.pods().inNamespace(NS).resource(new PodBuilder().withNewMetadata().withName(name).withNamespace(NS)
+        .withLabels(AGENT_REPORTED).withAnnotations(a).endMetadata().withNewSpec().withNodeName(NODE).endSpec()
+        .withNewStatus().withPhase("Running").withPodIP("127.0.0.1").endStatus().build()).create();
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  NodeAgent agent() {
+    return agent;
+  }
+
   /** Stops the operator (its /metrics goes away); the rest keeps running. */
   void stopOperator() {
     if (webhook != null) {
@@ -604,6 +694,11 @@ final class ProofFleet implements AutoCloseable {
   @Override
   public void close() {
     stopOperator();
+    if (agent != null) {
+      agent.close();
+      agent = null;
+    }
+    agentApps.forEach(SampleWorkerApp::close);
     for (Member m : members.values()) {
       m.sidecar().close();
       m.app().close();

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * RBAC proof: the operator and the sidecars run through a failure and a remediation, and consumers falling short
- * and their Deployment and StatefulSet being scaled, against the mock API server,
+ * and their Deployment and StatefulSet being scaled, and a node agent reports two pods of its node (one with
+ * credentials from a Secret), against the mock API server,
  * which records every request. Each request, read as RBAC attributes ({@link ApiAccess}), must be allowed by what
  * the chart as rendered by real helm grants the component's ServiceAccount ({@link RenderedRbac}); and each verb on
  * each resource the chart grants must have been needed by at least one request. Run for the cluster-wide install
@@ -31,6 +32,7 @@ class RbacProofIT {
   static final String RELEASE_NAMESPACE = "ops";
   static final String OPERATOR_SA = "who-worker-health-operator";
   static final String SIDECAR_SA = "outpost-workers";
+  static final String AGENT_SA = "who-worker-health-operator-agent";
   /**
    * Requests outside the resource API that every authenticated client may make: kube-apiserver's default
    * system:discovery and system:public-info-viewer ClusterRoles allow GET on these.
@@ -70,7 +72,8 @@ class RbacProofIT {
     List<String> args = new ArrayList<>(List.of("template", "who", HelmChartIT.CHART.toString(),
         "--namespace", RELEASE_NAMESPACE,
         "--set", "sidecar.bindings[0].namespace=" + ProofFleet.NS,
-        "--set", "sidecar.bindings[0].serviceAccount=" + SIDECAR_SA));
+        "--set", "sidecar.bindings[0].serviceAccount=" + SIDECAR_SA,
+        "--set", "mode=agent", "--set", "agent.secretNamespaces[0]=" + ProofFleet.NS));
     for (int i = 0; i < watchNamespaces.size(); i++) {
       args.addAll(List.of("--set", "operator.watchNamespaces[" + i + "]=" + watchNamespaces.get(i)));
     }
@@ -79,8 +82,10 @@ class RbacProofIT {
     RenderedChart chart = RenderedChart.parse(rendered.stdout());
     RenderedRbac operatorRbac = RenderedRbac.forServiceAccount(chart, OPERATOR_SA, RELEASE_NAMESPACE);
     RenderedRbac sidecarRbac = RenderedRbac.forServiceAccount(chart, SIDECAR_SA, ProofFleet.NS);
+    RenderedRbac agentRbac = RenderedRbac.forServiceAccount(chart, AGENT_SA, RELEASE_NAMESPACE);
     assertThat(operatorRbac.permissions()).as("the operator's ServiceAccount is bound").isNotEmpty();
     assertThat(sidecarRbac.permissions()).as("the sidecars' ServiceAccount is bound").isNotEmpty();
+    assertThat(agentRbac.permissions()).as("the node agent's ServiceAccount is bound").isNotEmpty();
     if (!watchNamespaces.isEmpty()) {
       // but the caBundle of the chart's own webhook configuration, which is cluster-scoped
       assertThat(operatorRbac.permissions()).as("a namespaced install grants nothing else cluster-wide")
@@ -89,16 +94,20 @@ class RbacProofIT {
                   && p.resourceNames().equals(List.of("who-worker-health-operator-sidecar-injector")))
               || (p.resource().equals("validatingwebhookconfigurations")
                   && p.resourceNames().equals(List.of("who-worker-health-operator-sidecar-templates")))).isTrue());
+      assertThat(agentRbac.permissions()).as("nothing cluster-wide to the node agent")
+          .allSatisfy(p -> assertThat(p.namespace()).isNotNull());
     }
 
     fleet = new ProofFleet(server, client).withInjection(chart).start(HelmChartIT.CHART, operatorRbac, watchNamespaces, RELEASE_NAMESPACE, dir);
     fleet.workerFailsAndIsRemediated();
     fleet.consumersFallShortAndTheTargetsScale();
+    fleet.agentReportsItsNodesPods(RELEASE_NAMESPACE, watchNamespaces);
     fleet.renewWebhookCertificate();
     fleet.close();
 
     List<ApiAccess> operatorCalls = new ArrayList<>();
     List<ApiAccess> sidecarCalls = new ArrayList<>();
+    List<ApiAccess> agentCalls = new ArrayList<>();
     List<RecordedRequest> recorded = fleet.requests(); // taken from the server's queue: once
     for (RecordedRequest r : recorded) {
       String agent = String.valueOf(r.getHeader("User-Agent"));
@@ -107,6 +116,8 @@ class RbacProofIT {
         operatorCalls.add(access);
       } else if (agent.startsWith(ProofFleet.SIDECAR_AGENT)) {
         sidecarCalls.add(access);
+      } else if (agent.startsWith(ProofFleet.NODE_AGENT)) {
+        agentCalls.add(access);
       }
     }
     assertThat(operatorCalls).as("requests recorded from the operator")
@@ -116,6 +127,10 @@ class RbacProofIT {
         .anySatisfy(a -> assertThat(a.toString()).startsWith("update apps/statefulsets/scale"));
     assertThat(sidecarCalls).as("requests recorded from the sidecars")
         .anySatisfy(a -> assertThat(a.resource()).isEqualTo("workerhealths/status"));
+    assertThat(agentCalls).as("requests recorded from the node agent")
+        .anySatisfy(a -> assertThat(a.toString()).startsWith("watch core/pods"))
+        .anySatisfy(a -> assertThat(a.resource()).isEqualTo("workerhealths/status"))
+        .anySatisfy(a -> assertThat(a.toString()).startsWith("update coordination.k8s.io/leases"));
 
     // java-operator-sdk checks its Lease access before electing (LeaderElectionManager.checkLeaseAccess): its
     // SelfSubjectRulesReview must show get, create and update on leases, although renewals patch. That check
@@ -151,6 +166,7 @@ class RbacProofIT {
     operatorNeeds.add(new ApiAccess("patch", "", "events", ProofFleet.NS, null, null));
     assertEveryCallAllowedAndEveryGrantUsed("operator", operatorRbac, operatorNeeds);
     assertEveryCallAllowedAndEveryGrantUsed("sidecar", sidecarRbac, sidecarCalls);
+    assertEveryCallAllowedAndEveryGrantUsed("agent", agentRbac, agentCalls);
   }
 
   static void assertEveryCallAllowedAndEveryGrantUsed(String who, RenderedRbac rbac, List<ApiAccess> calls) {

@@ -89,6 +89,10 @@ public final class ScrapeCommand implements Callable<Integer> {
   @Option(names = "--redirects", description = "Redirects to follow: none, same-host (default) or any.")
   String redirects;
 
+  @Option(names = "--tls-server-name", description = "The name the https server's certificate must carry, when "
+      + "not the URL's host.")
+  String tlsServerName;
+
   @Option(names = "--custom-workers", description = "Custom format: JSON Pointer or JSONPath to the workers.")
   String customWorkers;
 
@@ -133,6 +137,7 @@ public final class ScrapeCommand implements Callable<Integer> {
     given.put(TargetSetting.HEADERS, headers.isEmpty() ? null : String.join("\n", headers));
     given.put(TargetSetting.CA_FILE, caFile);
     given.put(TargetSetting.REDIRECTS, redirects);
+    given.put(TargetSetting.TLS_SERVER_NAME, tlsServerName);
     List<String> problems = new ArrayList<>();
     ScrapeTarget target = TargetSetting.read(given, true, problems);
     if (target == null) {

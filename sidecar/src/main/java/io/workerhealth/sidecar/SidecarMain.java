@@ -4,9 +4,12 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** Entry point of the sidecar jar: {@code run} (the default) or {@code scrape}. */
+/**
+ * Entry point of the sidecar jar: {@code run} (the default: the sidecar), {@code agent} (the node agent, one per node,
+ * the same scrape-and-report code for every pod of its node) or {@code scrape}.
+ */
 @Command(name = "worker-health-sidecar", mixinStandardHelpOptions = true, version = "worker-health-sidecar 0.1.0",
-    subcommands = {RunCommand.class, ScrapeCommand.class},
+    subcommands = {RunCommand.class, AgentCommand.class, ScrapeCommand.class},
     description = "Reports an app's per-worker health into a WorkerHealth resource.")
 public final class SidecarMain implements Runnable {
 
@@ -19,14 +22,15 @@ public final class SidecarMain implements Runnable {
   public static final int INTERNAL_ERROR = 70;
 
   public static void main(String[] args) {
-    if (args.length == 0 || (args.length == 1 && args[0].equals("run"))) {
-      // The container's command: no options to parse, so the command-line parser (some 170 classes kept in memory
-      // for the life of the process) is not loaded. `run --help` and `scrape` go through it.
+    boolean agent = args.length == 1 && args[0].equals("agent");
+    if (args.length == 0 || (args.length == 1 && args[0].equals("run")) || agent) {
+      // The containers' commands: no options to parse, so the command-line parser (some 170 classes kept in memory
+      // for the life of the process) is not loaded. `run --help`, `agent --help` and `scrape` go through it.
       int code;
       try {
-        code = new RunCommand().call();
+        code = agent ? new AgentCommand().call() : new RunCommand().call();
       } catch (Exception e) {
-        LoggerFactory.getLogger(SidecarMain.class).error("the sidecar could not start", e);
+        LoggerFactory.getLogger(SidecarMain.class).error("the {} could not start", agent ? "agent" : "sidecar", e);
         code = 1;
       }
       System.exit(code);

@@ -1,19 +1,20 @@
 package io.workerhealth.sidecar;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.workerhealth.api.v1alpha1.Reporter;
 import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
-import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.sidecar.config.SidecarConfig;
 import io.workerhealth.sidecar.format.HealthFormats;
 import io.workerhealth.sidecar.metrics.SidecarMetrics;
 import io.workerhealth.sidecar.report.Backoff;
 import io.workerhealth.sidecar.report.LatestStatusPublisher;
 import io.workerhealth.sidecar.report.PodLabels;
+import io.workerhealth.sidecar.report.ReportSchedule;
 import io.workerhealth.sidecar.report.ReportingClient;
+import io.workerhealth.sidecar.report.TargetReporter;
 import io.workerhealth.sidecar.report.WorkerHealthReporter;
 import io.workerhealth.sidecar.scrape.EndpointCredentials;
 import io.workerhealth.sidecar.scrape.HealthScraper;
-import io.workerhealth.sidecar.scrape.ScrapeOutcome;
 import io.workerhealth.sidecar.track.HealthTracker;
 import java.io.IOException;
 import java.time.Clock;
@@ -27,7 +28,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The sidecar's loop: scrape → track → (when changed or the heartbeat is due) hand over to the publisher. */
+/**
+ * The sidecar's loop: its one target's {@link TargetReporter} (scrape → track → when changed or the heartbeat is due,
+ * hand over to the publisher) every interval, on a thread of its own.
+ */
 public final class SidecarRunner implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SidecarRunner.class);
@@ -39,8 +43,6 @@ public final class SidecarRunner implements AutoCloseable {
   private final SidecarConfig config;
   private final Clock clock;
   private final HealthScraper scraper;
-  private final HealthTracker tracker;
-  private final ReportSchedule schedule;
   private final SidecarMetrics metrics = new SidecarMetrics();
   private final WorkerHealthReporter reporter;
   private final LatestStatusPublisher publisher;
@@ -48,7 +50,7 @@ public final class SidecarRunner implements AutoCloseable {
   private AdminServer admin;
   private volatile Instant lastCycle;
   private volatile boolean stopping;
-  private WorkerHealthStatus current;
+  private final TargetReporter target;
 
   /**
    * A sidecar reporting through {@code client} as it is. Its own retry settings stay: a client from
@@ -63,10 +65,9 @@ public final class SidecarRunner implements AutoCloseable {
     this.clock = clock;
     this.scraper = new HealthScraper(config.target(), config.timeout(), config.bodyLimit(),
         new HealthFormats(config.customFormat(), config.workerFilter()));
-    this.tracker = new HealthTracker(clock);
-    this.schedule = new ReportSchedule(config.heartbeat());
     WorkerHealthSpec spec = new WorkerHealthSpec();
     spec.setPodName(config.podName());
+    spec.setReporter(Reporter.sidecar(config.nodeName()));
     spec.setTargetURL(config.target().display()); // credentials never leave the pod's environment
     spec.setFormat(config.format());
     spec.setIntervalSeconds(SidecarConfig.specSeconds(config.interval()));
@@ -76,6 +77,8 @@ public final class SidecarRunner implements AutoCloseable {
     Duration maxBackoff = config.heartbeat().compareTo(MAX_BACKOFF) < 0 ? config.heartbeat() : MAX_BACKOFF;
     this.publisher = new LatestStatusPublisher(reporter, this::labels, metrics,
         new Backoff(Duration.ofMillis(500), maxBackoff, ThreadLocalRandom.current()), api.retryAfter(), clock);
+    this.target = new TargetReporter(config.podNamespace() + "/" + config.podName(), scraper, config.format(),
+        new HealthTracker(clock), new ReportSchedule(config.heartbeat()), publisher, metrics, clock);
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "worker-health-scrape");
       t.setDaemon(true);
@@ -93,7 +96,7 @@ public final class SidecarRunner implements AutoCloseable {
         LOG.warn(unselectable);
       }
       WorkerHealthReporter.Existing existing = reporter.ensureExists(podLabels);
-      current = existing.previous(); // continue the transition times a previous run wrote
+      target.resume(existing.previous()); // continue the transition times a previous run wrote
       publisher.resourceEnsured(podLabels, existing.stored());
     } catch (RuntimeException e) {
       LOG.warn("could not read the existing WorkerHealth yet ({}); the publisher will create it", e.toString());
@@ -109,26 +112,7 @@ public final class SidecarRunner implements AutoCloseable {
 
   void cycle() {
     try {
-      ScrapeOutcome outcome = scraper.scrape(config.format());
-      if (stopping) {
-        return; // cut short by the stop: not the app's state
-      }
-      WorkerHealthStatus next = tracker.next(current, outcome);
-      metrics.recordScrape(outcome, next);
-      if (outcome instanceof ScrapeOutcome.Failure f && (current == null
-          || current.getScrapeError() == null || current.getScrapeError().getReason() != f.error().getReason())) {
-        LOG.warn("scrape failed: {}", f.error());
-      }
-      if (current != null && current.getPhase() != next.getPhase()) {
-        LOG.info("phase {} -> {} ({} healthy)", current.getPhase(), next.getPhase(), next.getReady());
-      }
-      current = next;
-      if (schedule.shouldReport(next, clock.instant())) {
-        publisher.labelsMayHaveChanged();
-        publisher.offer(next);
-      }
-    } catch (RuntimeException e) {
-      LOG.error("scrape cycle failed", e); // never let the scheduled loop die
+      target.cycle(() -> stopping);
     } finally {
       lastCycle = clock.instant();
     }

@@ -18,7 +18,7 @@ import java.util.zip.GZIPOutputStream;
  * A health endpoint that misbehaves on purpose: a loopback server speaking HTTP/1.1 by hand (so it can also break the
  * protocol), one path per way of misbehaving. Each connection gets one answer and is closed.
  */
-final class HostileEndpoint implements AutoCloseable {
+public final class HostileEndpoint implements AutoCloseable {
 
   /** Writes the answer (or misbehaves) on the connection. */
   interface Case {
@@ -37,7 +37,11 @@ final class HostileEndpoint implements AutoCloseable {
     acceptor.start();
   }
 
-  String url(String path) {
+  public int port() {
+    return server.getLocalPort();
+  }
+
+  public String url(String path) {
     return "http://127.0.0.1:" + server.getLocalPort() + path;
   }
 

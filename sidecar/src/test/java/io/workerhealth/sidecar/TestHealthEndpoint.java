@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** A real HTTP server on loopback whose /healthz answer a test sets. */
@@ -23,6 +24,8 @@ public final class TestHealthEndpoint implements AutoCloseable {
   private final HttpServer server;
   private final AtomicReference<Answer> answer = new AtomicReference<>();
   private final CountDownLatch released = new CountDownLatch(1);
+  private final AtomicInteger requests = new AtomicInteger();
+  private final AtomicReference<String> lastAuthorization = new AtomicReference<>();
 
   public TestHealthEndpoint() throws IOException {
     this(InetAddress.getLoopbackAddress());
@@ -38,6 +41,8 @@ public final class TestHealthEndpoint implements AutoCloseable {
     }));
     server.createContext("/", ex -> {
       try (ex) {
+        requests.incrementAndGet();
+        lastAuthorization.set(ex.getRequestHeaders().getFirst("Authorization"));
         Answer a = answer.get();
         if (a == null) {
           respond(ex, 404, "text/plain", "no answer set");
@@ -49,6 +54,24 @@ public final class TestHealthEndpoint implements AutoCloseable {
       }
     });
     server.start();
+  }
+
+  /** Requests received so far. */
+  public int requests() {
+    return requests.get();
+  }
+
+  /** The Authorization header of the last request, or null. */
+  public String lastAuthorization() {
+    return lastAuthorization.get();
+  }
+
+  public int port() {
+    return server.getAddress().getPort();
+  }
+
+  public String host() {
+    return server.getAddress().getAddress().getHostAddress();
   }
 
   public String url(String path) {

@@ -8,5 +8,16 @@ public final class ApiGroup {
   /** Pods (and so their WorkerHealth) carrying this label with value "true" are never remediated. */
   public static final String EXCLUDE_LABEL = GROUP + "/exclude";
 
+  /**
+   * The Lease a node agent renews while what it wrote about the pods of its node still holds (in the agent's
+   * namespace), named after the node: {@code workerhealth-agent-<node>}.
+   */
+  public static final String AGENT_LEASE_PREFIX = "workerhealth-agent-";
+
+  /** The name of the Lease of the agent of {@code nodeName}. */
+  public static String agentLeaseName(String nodeName) {
+    return AGENT_LEASE_PREFIX + nodeName;
+  }
+
   private ApiGroup() {}
 }

@@ -17,5 +17,7 @@ public enum ScrapeErrorReason {
   /** No known format matched the body. */
   UnknownFormat,
   /** An HTTP status with no body the format could read. */
-  HttpError
+  HttpError,
+  /** The pod asks for settings the reporter cannot use (a node agent reads them from the pod's annotations). */
+  InvalidConfiguration
 }

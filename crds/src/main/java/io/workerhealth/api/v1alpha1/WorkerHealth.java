@@ -29,6 +29,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
     priority = 1)
 @AdditionalPrinterColumn(name = "Error", jsonPath = ".status.scrapeError.reason", type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)
+@AdditionalPrinterColumn(name = "Reporter", jsonPath = ".spec.reporter.kind", type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(name = "Node", jsonPath = ".spec.reporter.nodeName", type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
 public class WorkerHealth extends CustomResource<WorkerHealthSpec, WorkerHealthStatus> implements Namespaced {
 
   @Override

@@ -4,9 +4,10 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.Objects;
 
-/** How the sidecar scrapes this pod; written by the sidecar when it creates the resource. */
+/** How this pod is scraped, and by whom; written by its reporter (sidecar or node agent) when it creates the resource. */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class WorkerHealthSpec {
 
@@ -20,10 +21,14 @@ public class WorkerHealthSpec {
   @JsonPropertyDescription("Name of the pod this health belongs to (the resource carries the same name).")
   private String podName;
 
-  @JsonPropertyDescription("URL the sidecar scrapes.")
+  @JsonPropertyDescription("Who reports this pod: its sidecar, or the node agent of its node. Never changes.")
+  @ValidationRule(value = "self == oldSelf", message = "the reporter of a WorkerHealth cannot change")
+  private Reporter reporter;
+
+  @JsonPropertyDescription("URL the reporter scrapes.")
   private String targetURL;
 
-  @JsonPropertyDescription("Format the sidecar was told to use (auto detects it per scrape).")
+  @JsonPropertyDescription("Format the reporter was told to use (auto detects it per scrape).")
   private SourceFormat format;
 
   @JsonPropertyDescription("Seconds between scrapes.")
@@ -31,8 +36,8 @@ public class WorkerHealthSpec {
   @Max(MAX_INTERVAL_SECONDS)
   private Integer intervalSeconds;
 
-  @JsonPropertyDescription("Seconds between status writes when nothing changes; a report older than a few "
-      + "heartbeats is stale.")
+  @JsonPropertyDescription("Seconds between status writes when nothing changes (sidecar); a report older than a few "
+      + "heartbeats is stale. An agent writes on change only and renews its node's Lease instead.")
   @Min(MIN_HEARTBEAT_SECONDS)
   @Max(MAX_HEARTBEAT_SECONDS)
   private Integer heartbeatSeconds;
@@ -43,6 +48,14 @@ public class WorkerHealthSpec {
 
   public void setPodName(String podName) {
     this.podName = podName;
+  }
+
+  public Reporter getReporter() {
+    return reporter;
+  }
+
+  public void setReporter(Reporter reporter) {
+    this.reporter = reporter;
   }
 
   public String getTargetURL() {
@@ -81,6 +94,7 @@ public class WorkerHealthSpec {
   public boolean equals(Object o) {
     return o instanceof WorkerHealthSpec s
         && Objects.equals(podName, s.podName)
+        && Objects.equals(reporter, s.reporter)
         && Objects.equals(targetURL, s.targetURL)
         && format == s.format
         && Objects.equals(intervalSeconds, s.intervalSeconds)
@@ -89,6 +103,6 @@ public class WorkerHealthSpec {
 
   @Override
   public int hashCode() {
-    return Objects.hash(podName, targetURL, format, intervalSeconds, heartbeatSeconds);
+    return Objects.hash(podName, reporter, targetURL, format, intervalSeconds, heartbeatSeconds);
   }
 }

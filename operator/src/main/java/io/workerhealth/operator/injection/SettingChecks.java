@@ -138,6 +138,15 @@ final class SettingChecks {
     return RedirectPolicy.fromWireName(value).wireName();
   }
 
+  static String tlsServerName(String value) {
+    String name = value.strip();
+    String problem = TargetSetting.tlsServerNameProblem(name);
+    if (problem != null) {
+      throw new IllegalArgumentException(problem);
+    }
+    return name;
+  }
+
   /** {@code <name>} or {@code <name>/<key>} of a Secret or ConfigMap in the pod's namespace; stored with its key. */
   static SidecarSetting.Check keyReference(String defaultKey) {
     return value -> KeyReference.parse(value, defaultKey).toString();

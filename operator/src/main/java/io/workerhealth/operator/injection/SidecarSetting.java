@@ -66,6 +66,8 @@ public record SidecarSetting(String key, List<String> variables, Check check, St
           "the same from a ConfigMap (e.g. `kube-root-ca.crt`); instead of `ca-secret`"),
       new SidecarSetting("redirects", List.of("WH_REDIRECTS"), SettingChecks::redirects,
           "redirects followed: `none`, `same-host` or `any`"),
+      new SidecarSetting("tls-server-name", List.of("WH_TLS_SERVER_NAME"), SettingChecks::tlsServerName,
+          "the name the https `url`'s certificate carries when it is not the URL's host (e.g. its Service's)"),
       new SidecarSetting("log-level", List.of("WH_LOG_LEVEL"), SettingChecks::logLevel, "the sidecar's log level"),
       new SidecarSetting("metrics-port", List.of("WH_METRICS_PORT"), SettingChecks::port,
           "the sidecar's `/metrics` and `/healthz` port (container port `metrics`); must differ from the app's"),

@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * What the operator keeps of a pod in its informer's cache (name, uid, labels, controller, creation and deletion
- * times: a few hundred bytes instead of a full pod), and which updates concern it.
+ * times, and its node, against which a node agent's report is checked: a few hundred bytes instead of a full pod),
+ * and which updates concern it.
  */
 final class PodSummaries {
 
@@ -21,6 +22,10 @@ final class PodSummaries {
         .withUid(m.getUid()).withResourceVersion(m.getResourceVersion()).withLabels(m.getLabels())
         .withOwnerReferences(m.getOwnerReferences()).withCreationTimestamp(m.getCreationTimestamp())
         .withDeletionTimestamp(m.getDeletionTimestamp()).build());
+    if (pod.getSpec() != null && pod.getSpec().getNodeName() != null) {
+      summary.setSpec(new io.fabric8.kubernetes.api.model.PodSpecBuilder().withNodeName(pod.getSpec().getNodeName())
+          .build());
+    }
     return summary;
   }
 

@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.ReplicaSet;
 import io.fabric8.kubernetes.api.model.apps.StatefulSet;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.workerhealth.api.v1alpha1.ApiGroup;
@@ -14,6 +15,7 @@ import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRecord;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus;
+import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.operator.planning.DependencyObservation;
 import io.workerhealth.operator.planning.PodHealth;
 import io.workerhealth.operator.planning.PolicyObservation;
@@ -35,6 +37,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,6 +78,15 @@ final class PolicyObserver {
       return size() > 5_000;
     }
   });
+  /** Pod uid → the node it runs on ("" once gone), for reports written by node agents; a pod never moves. */
+  private final Map<String, String> podNodes = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
+      return size() > 20_000;
+    }
+  });
+  /** Reports already warned about as coming from an agent of another node. */
+  private final Set<String> misplacedWarned = ConcurrentHashMap.newKeySet();
   /** The last dependency check of each policy (namespace/name), reused until its interval has passed. */
   private final Map<String, DependencyObservation> checks = new ConcurrentHashMap<>();
 
@@ -90,12 +102,14 @@ final class PolicyObserver {
   /**
    * @param selected the WorkerHealths the policy's selector matches
    * @param pods     the pod informer's cache
+   * @param agentLeases the Lease of the agent of a node (null: none), which vouches for its reports
    * @param status   the policy's status: its history (restarts awaiting verification need their replacements'
    *                 slots) and its outage recovery (the dependency is checked only during one)
    */
   PolicyObservation observe(String namespace, String policyName, PolicySettings settings,
                             io.fabric8.kubernetes.api.model.LabelSelector selector, List<WorkerHealth> selected,
-                            Pods pods, WorkerHealthPolicyStatus status, Instant now) {
+                            Pods pods, Function<String, Lease> agentLeases, WorkerHealthPolicyStatus status,
+                            Instant now) {
     List<RemediationRecord> history = status.getHistory();
     // verifying a restart needs the workload slot of the pods that came after it (the replacement's)
     Instant verifySince = history.stream().filter(r -> r.getVerification() == null
@@ -107,7 +121,7 @@ final class PolicyObserver {
     Set<String> reported = new HashSet<>();
     for (WorkerHealth wh : selected) {
       reported.add(wh.getMetadata().getName());
-      healths.add(podHealth(wh, verifySince, pods, rollouts));
+      healths.add(podHealth(wh, verifySince, pods, rollouts, agentLeases, now));
     }
     List<UnreportedPod> unreported = new ArrayList<>();
     for (Pod p : pods.matching(namespace, selector)) {
@@ -150,7 +164,8 @@ final class PolicyObserver {
     return checked;
   }
 
-  private PodHealth podHealth(WorkerHealth wh, Instant verifySince, Pods pods, Map<String, String> rollouts) {
+  private PodHealth podHealth(WorkerHealth wh, Instant verifySince, Pods pods, Map<String, String> rollouts,
+                              Function<String, Lease> agentLeases, Instant now) {
     String name = wh.getMetadata().getName();
     String namespace = wh.getMetadata().getNamespace();
     String uid = wh.getMetadata().getOwnerReferences() == null ? null : wh.getMetadata().getOwnerReferences().stream()
@@ -167,7 +182,8 @@ final class PolicyObserver {
       owner = owner(name, cached);
       owners.put(uid, owner);
     }
-    boolean mayAct = wh.getStatus() != null && wh.getStatus().getPhase() != HealthPhase.Healthy;
+    WorkerHealthStatus believed = believedStatus(wh, uid, cached, agentLeases, now);
+    boolean mayAct = believed != null && believed.getPhase() != HealthPhase.Healthy;
     if (owner == null && (mayAct || verifySince != null && createdSince(wh, verifySince))) {
       // a pod the informer has not delivered (yet): only pods that may be acted on, or that may be the replacement
       // of a restarted one, need their controller, looked up once per pod
@@ -181,8 +197,45 @@ final class PolicyObserver {
     String rollout = mayAct && owner != null && Boolean.TRUE.equals(owner.controlled())
         ? rollouts.computeIfAbsent(slot, s -> rolloutOf(namespace, s)) : null;
     Integer interval = wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds();
-    return new PodHealth(name, uid, slot, excluded, interval, wh.getStatus(), created,
+    return new PodHealth(name, uid, slot, excluded, interval, believed, created,
         owner == null ? null : owner.controlled(), rollout == null || rollout.isEmpty() ? null : rollout);
+  }
+
+  /**
+   * The status the planner sees of a WorkerHealth: as stored; for a node agent's report, as its Lease vouches for it,
+   * and nothing when the agent is not the pod's node's ({@link AgentReports}). The pod's node comes from the pod
+   * informer's cache, or one GET for a pod not in it yet.
+   */
+  private WorkerHealthStatus believedStatus(WorkerHealth wh, String uid, Pod cached,
+                                            Function<String, Lease> agentLeases, Instant now) {
+    if (!AgentReports.byAgent(wh.getSpec()) || wh.getStatus() == null) {
+      return wh.getStatus();
+    }
+    String node = podNodes.get(uid);
+    if (node == null) {
+      Pod p = cached != null && uid.equals(cached.getMetadata().getUid()) && cached.getSpec() != null
+          && cached.getSpec().getNodeName() != null ? cached : null;
+      if (p == null) {
+        try {
+          p = client.pods().inNamespace(wh.getMetadata().getNamespace()).withName(wh.getMetadata().getName()).get();
+        } catch (KubernetesClientException e) {
+          return null; // not known now: no report this round
+        }
+      }
+      node = p == null || !uid.equals(p.getMetadata().getUid()) ? ""
+          : Objects.requireNonNullElse(p.getSpec().getNodeName(), "");
+      if (!node.isEmpty() || p == null) {
+        podNodes.put(uid, node); // a pod never moves; one not yet scheduled is asked again
+      }
+    }
+    String recorded = wh.getSpec().getReporter().getNodeName();
+    WorkerHealthStatus believed = AgentReports.believed(wh.getSpec(), wh.getStatus(), node.isEmpty() ? null : node,
+        recorded == null ? null : agentLeases.apply(recorded), now);
+    if (believed == null && !node.isEmpty() && misplacedWarned.add(uid)) {
+      LOG.warn("ignoring the report of pod {}/{}: written by the agent of node {}, but the pod runs on node {}",
+          wh.getMetadata().getNamespace(), wh.getMetadata().getName(), recorded, node);
+    }
+    return believed;
   }
 
   private static Owner owner(String name, Pod pod) {

@@ -2,6 +2,7 @@ package io.workerhealth.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
@@ -17,6 +18,7 @@ import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
+import io.workerhealth.api.v1alpha1.ApiGroup;
 import io.workerhealth.api.v1alpha1.RecoveryStatus;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
@@ -43,8 +45,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -80,6 +84,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   /** What was already told about each policy (suppressions counted, escalations announced), by namespace/name. */
   private final Map<String, PolicyReport.Told> told = new ConcurrentHashMap<>();
   private volatile Edge edge;
+  /** The event source of the node agents' Leases, and the label the agents put on them. */
+  static final String AGENT_LEASES = "agent-leases";
+  static final String AGENT_LEASE_LABEL = "workerhealth.io/agent-lease";
 
   /** The reconciler's ties to the cluster, made once from the operator's client. */
   private record Edge(PolicyObserver observer, RemediationActions actions, StatusWriter statusWriter,
@@ -121,7 +128,34 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
                 .collect(Collectors.toSet()))
             .withNamespacesInheritedFromController()
             .build(), context);
-    return List.of(healths, pods);
+    String agentNamespace = context.getClient().getNamespace();
+    if (agentNamespace == null) {
+      return List.of(healths, pods);
+    }
+    // the node agents' Leases (in the operator's namespace, where the chart runs them): read where the pods' health
+    // is gathered, never a reason to reconcile (a renewal every 10 s per node changes no decision by itself)
+    InformerEventSource<Lease, WorkerHealthPolicy> leases = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Lease.class, WorkerHealthPolicy.class)
+            .withName(AGENT_LEASES)
+            .withNamespaces(Set.of(agentNamespace))
+            .withFollowControllerNamespacesChanges(false)
+            .withLabelSelector(AGENT_LEASE_LABEL + "=true")
+            .withSecondaryToPrimaryMapper(lease -> Set.of())
+            .withGenericFilter(lease -> false)
+            .build(), context);
+    return List.of(healths, pods, leases);
+  }
+
+  /** The Lease of the agent of a node, from the agents' event source; none when the operator watches none. */
+  @SuppressWarnings("unchecked")
+  private static Function<String, Lease> agentLeases(Context<WorkerHealthPolicy> context) {
+    String namespace = context.getClient().getNamespace();
+    if (namespace == null) {
+      return node -> null;
+    }
+    InformerEventSource<Lease, WorkerHealthPolicy> leases = (InformerEventSource<Lease, WorkerHealthPolicy>)
+        context.eventSourceRetriever().getEventSourceFor(Lease.class, AGENT_LEASES);
+    return node -> leases.get(new ResourceID(ApiGroup.agentLeaseName(node), namespace)).orElse(null);
   }
 
   /**
@@ -334,7 +368,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
       }
     };
     return edge.observer().observe(policy.getMetadata().getNamespace(), policy.getMetadata().getName(), settings,
-        selector, selected, podCache, status, now);
+        selector, selected, podCache, agentLeases(context), status, now);
   }
 
   /**

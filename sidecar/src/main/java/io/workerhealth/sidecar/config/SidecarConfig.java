@@ -33,6 +33,7 @@ public record SidecarConfig(
     String podName,
     String podNamespace,
     String podUid,
+    String nodeName,
     Path labelsFile,
     CustomFormatConfig customFormat,
     WorkerFilter workerFilter) {
@@ -69,12 +70,10 @@ public record SidecarConfig(
   private static SidecarConfig read(Map<String, String> env, boolean readFiles, List<String> problems) {
     int before = problems.size();
     ScrapeTarget target = target(env, readFiles, problems);
-    Duration interval = read(env, "WH_INTERVAL", "5s", SidecarConfig::parseInterval, problems);
-    Duration timeout = read(env, "WH_TIMEOUT", "2s", SidecarConfig::parseTimeout, problems);
-    SourceFormat format = read(env, "WH_FORMAT", "auto", SourceFormat::fromWireName, problems);
+    ScrapeSettings scrape = ScrapeSettings.read(s -> env.get(s.variable()), ScrapeSetting::variable,
+        DEFAULT_BODY_LIMIT, problems);
     Duration heartbeat = read(env, "WH_HEARTBEAT", "60s", SidecarConfig::parseHeartbeat, problems);
     Integer port = read(env, "WH_METRICS_PORT", "9090", SidecarConfig::parseMetricsPort, problems);
-    Long bodyLimit = read(env, "WH_BODY_LIMIT", DEFAULT_BODY_LIMIT, SidecarConfig::parseBodyLimit, problems);
     String podName = env.get("POD_NAME");
     String podNamespace = env.get("POD_NAMESPACE");
     if (isBlank(podName)) {
@@ -84,47 +83,42 @@ public record SidecarConfig(
       problems.add("POD_NAMESPACE is required (set it from the downward API: fieldRef metadata.namespace)");
     }
     Path labels = Path.of(env.getOrDefault("WH_LABELS_FILE", "/etc/podinfo/labels"));
-    CustomFormatConfig custom = customFormat(env, problems);
-    WorkerFilter filter = workerFilter(env);
-    if (format == SourceFormat.CUSTOM && custom == null) {
-      problems.add("WH_FORMAT=custom needs WH_CUSTOM_WORKERS and WH_CUSTOM_STATUS");
-    }
-    if (interval != null && timeout != null && timeout.compareTo(interval) > 0) {
-      problems.add("WH_TIMEOUT (" + Durations.format(timeout) + ") must not exceed WH_INTERVAL ("
-          + Durations.format(interval) + ")");
-    }
     if (problems.size() > before) {
       return null;
     }
-    return new SidecarConfig(target, interval, timeout, format, heartbeat, port, bodyLimit, podName.strip(),
-        podNamespace.strip(), blankToNull(env.get("POD_UID")), labels, custom, filter);
+    return new SidecarConfig(target, scrape.interval(), scrape.timeout(), scrape.format(), heartbeat, port,
+        scrape.bodyLimit(), podName.strip(), podNamespace.strip(), blankToNull(env.get("POD_UID")),
+        blankToNull(env.get("NODE_NAME")), labels, scrape.customFormat(), scrape.workerFilter());
+  }
+
+  /** How the target is scraped, as both reporters hold it. */
+  public ScrapeSettings scrapeSettings() {
+    return new ScrapeSettings(interval, timeout, format, bodyLimit, customFormat, workerFilter);
   }
 
   // The parsers of single variables, public for the injection webhook, which checks the annotations that set them
-  // with these (and so with the same bounds) before a pod is created.
+  // with these (and so with the same bounds) before a pod is created; the node agent reads the same settings from
+  // annotations through ScrapeSettings, whose checks these are.
 
   /** WH_INTERVAL: positive, at most the WorkerHealth spec's {@code intervalSeconds} bound. */
   public static Duration parseInterval(String text) {
-    return atMost(positive(text), WorkerHealthSpec.MAX_INTERVAL_SECONDS, "intervalSeconds");
+    return ScrapeSettings.parseInterval(text);
   }
 
   /** WH_TIMEOUT: positive (at most the interval is checked with both). */
   public static Duration parseTimeout(String text) {
-    return positive(text);
+    return ScrapeSettings.positive(text);
   }
 
   /** WH_HEARTBEAT: positive, at most the WorkerHealth spec's {@code heartbeatSeconds} bound. */
   public static Duration parseHeartbeat(String text) {
-    return atMost(positive(text), WorkerHealthSpec.MAX_HEARTBEAT_SECONDS, "heartbeatSeconds");
+    return ScrapeSettings.atMost(ScrapeSettings.positive(text), WorkerHealthSpec.MAX_HEARTBEAT_SECONDS,
+        "heartbeatSeconds");
   }
 
   /** WH_BODY_LIMIT: a positive size. */
   public static long parseBodyLimit(String text) {
-    long n = ByteSizes.parse(text);
-    if (n <= 0) {
-      throw new IllegalArgumentException("must be positive");
-    }
-    return n;
+    return ScrapeSettings.positiveSize(text);
   }
 
   /** WH_METRICS_PORT: 0-65535 (0: any free port, for tests). */
@@ -139,17 +133,6 @@ public record SidecarConfig(
       throw new IllegalArgumentException("port must be 0-65535");
     }
     return p;
-  }
-
-  /**
-   * WH_INCLUDE_WORKERS and WH_EXCLUDE_WORKERS: comma-separated globs over worker names (the pod annotations
-   * workerhealth.io/include-workers and workerhealth.io/exclude-workers map onto them). Unset exclusions mean the
-   * format's defaults (Spring's framework indicators); set, even to nothing, they replace them.
-   */
-  static WorkerFilter workerFilter(Map<String, String> env) {
-    String exclude = env.get("WH_EXCLUDE_WORKERS");
-    return new WorkerFilter(WorkerFilter.globs(env.get("WH_INCLUDE_WORKERS")),
-        exclude == null ? null : WorkerFilter.globs(exclude));
   }
 
   /** The target from WH_TARGET_URL and the variables of its credentials, headers, CA file and redirects. */
@@ -167,29 +150,6 @@ public record SidecarConfig(
   /** Seconds as the WorkerHealth's spec holds them: whole, at least 1 (a sub-second interval is written as 1). */
   public static int specSeconds(Duration d) {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, d.toSeconds()));
-  }
-
-  /** The custom format from WH_CUSTOM_* variables, or null when WH_CUSTOM_WORKERS is not set. */
-  static CustomFormatConfig customFormat(Map<String, String> env, List<String> problems) {
-    String workers = blankToNull(env.get("WH_CUSTOM_WORKERS"));
-    if (workers == null) {
-      return null;
-    }
-    String status = blankToNull(env.get("WH_CUSTOM_STATUS"));
-    if (status == null) {
-      problems.add("WH_CUSTOM_STATUS is required with WH_CUSTOM_WORKERS");
-    }
-    Map<String, WorkerStatus> map = new LinkedHashMap<>();
-    String mapping = blankToNull(env.get("WH_CUSTOM_STATUS_MAP"));
-    if (mapping != null) {
-      try {
-        map.putAll(parseStatusMap(mapping));
-      } catch (IllegalArgumentException e) {
-        problems.add("WH_CUSTOM_STATUS_MAP: " + e.getMessage());
-      }
-    }
-    return new CustomFormatConfig(workers, blankToNull(env.get("WH_CUSTOM_NAME")), status,
-        blankToNull(env.get("WH_CUSTOM_MESSAGE")), map);
   }
 
   /** {@code ok=Healthy,degraded=Degraded,bad=Failed}: the app's words (any case) to normalized states. */
@@ -228,23 +188,6 @@ public record SidecarConfig(
       problems.add(name + "=" + value + ": " + e.getMessage());
       return null;
     }
-  }
-
-  static Duration positive(String s) {
-    Duration d = Durations.parse(s);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException("must be positive");
-    }
-    return d;
-  }
-
-  /** At most {@code maxSeconds}: the bound of the WorkerHealth spec field the value is written to. */
-  static Duration atMost(Duration d, int maxSeconds, String specField) {
-    if (d.compareTo(Duration.ofSeconds(maxSeconds)) > 0) {
-      throw new IllegalArgumentException("must be at most " + Durations.format(Duration.ofSeconds(maxSeconds))
-          + " (the WorkerHealth's spec." + specField + " allows " + maxSeconds + " at most)");
-    }
-    return d;
   }
 
   private static boolean isBlank(String s) {

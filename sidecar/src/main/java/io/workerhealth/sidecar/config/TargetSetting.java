@@ -29,7 +29,9 @@ public enum TargetSetting {
   /** Custom headers, one {@code Name: value} per line (the {@code scrape} option is repeated instead). */
   HEADERS("WH_HEADERS", "--header"),
   CA_FILE("WH_CA_FILE", "--ca-file"),
-  REDIRECTS("WH_REDIRECTS", "--redirects");
+  REDIRECTS("WH_REDIRECTS", "--redirects"),
+  /** The name the https server's certificate must carry when it is not the URL's host. */
+  TLS_SERVER_NAME("WH_TLS_SERVER_NAME", "--tls-server-name");
 
   /** RFC 9110's token: what a header name may hold. */
   private static final Pattern TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
@@ -136,11 +138,29 @@ public enum TargetSetting {
         problems.add(name(REDIRECTS, asOptions) + "=" + rawRedirects + ": " + e.getMessage());
       }
     }
+    String serverName = value(given, TLS_SERVER_NAME);
+    if (serverName != null) {
+      String problem = tlsServerNameProblem(serverName);
+      if (problem != null) {
+        problems.add(name(TLS_SERVER_NAME, asOptions) + "=" + serverName + ": " + problem);
+      } else if (url != null && !url.isHttps()) {
+        problems.add(name(TLS_SERVER_NAME, asOptions) + " needs an https " + name(URL, asOptions));
+      }
+    }
     if (problems.size() > before) {
       return null;
     }
     return new ScrapeTarget(ScrapeTarget.withoutUserInfo(url), ScrapeTarget.redact(rawUrl), credentials, headers,
-        caFile, redirects);
+        caFile, redirects, null, serverName);
+  }
+
+  /** Why {@code name} cannot be a certificate's DNS name (RFC 1123 labels, a wildcard-free host name), or null. */
+  public static String tlsServerNameProblem(String name) {
+    if (name.length() > 253 || !name.matches("[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+        + "(\\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")) {
+      return "not a DNS name (like checkout.shop.svc)";
+    }
+    return null;
   }
 
   /** A file holding a secret, checked readable and not empty now; null (and a problem) otherwise. */
@@ -172,6 +192,14 @@ public enum TargetSetting {
 
   /** {@code Name: value} lines; a bad line is named by its number and header name, never by its value. */
   public static Headers headers(String text, boolean asOptions, List<String> problems) {
+    return headers(text, i -> asOptions ? HEADERS.option + " #" + i : HEADERS.variable + " line " + i, problems);
+  }
+
+  /**
+   * {@code Name: value} lines; a bad line is named by {@code where} (given its number) and its header name, never by
+   * its value.
+   */
+  public static Headers headers(String text, java.util.function.IntFunction<String> lineName, List<String> problems) {
     Headers.Builder headers = new Headers.Builder();
     if (text == null) {
       return headers.build();
@@ -182,7 +210,7 @@ public enum TargetSetting {
       if (line.isBlank()) {
         continue;
       }
-      String where = asOptions ? HEADERS.option + " #" + (i + 1) : HEADERS.variable + " line " + (i + 1);
+      String where = lineName.apply(i + 1);
       int colon = line.indexOf(':');
       String name = colon < 0 ? "" : line.substring(0, colon).strip();
       if (colon < 0 || !TOKEN.matcher(name).matches()) {

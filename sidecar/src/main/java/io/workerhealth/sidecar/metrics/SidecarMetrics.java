@@ -26,7 +26,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * The sidecar's Prometheus metrics. Names are part of the project's interface: the chart's dashboards and alerts
  * use them. Series are per worker, never per pod (Prometheus adds the pod from the scrape target).
  */
-public final class SidecarMetrics {
+public final class SidecarMetrics implements ReportMetrics {
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Timer scrapeDuration;
@@ -57,6 +57,7 @@ public final class SidecarMetrics {
     return Duration.ofMillis(n);
   }
 
+  @Override
   public void recordScrape(ScrapeOutcome outcome, WorkerHealthStatus status) {
     scrapeDuration.record(outcome.took());
     if (outcome instanceof ScrapeOutcome.Failure f) {
@@ -99,6 +100,7 @@ public final class SidecarMetrics {
     return values;
   }
 
+  @Override
   public void reportWrite(boolean success) {
     (success ? writesOk : writesFailed).increment();
   }

@@ -11,6 +11,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.Resource;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.workerhealth.api.v1alpha1.Reporter;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
@@ -19,8 +20,10 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Writes one pod's WorkerHealth. Creates it when missing (owned by the pod, labelled like it), keeps its labels in
- * step with the pod's, and replaces its status through the status subresource.
+ * Writes one pod's WorkerHealth. Creates it when missing (owned by the pod, labelled like it, its spec saying how the
+ * pod is scraped and by whom), keeps its labels and spec in step, and replaces its status through the status
+ * subresource. A WorkerHealth another reporter records as its own (the sidecar, or the agent of another node) is
+ * left alone: the write fails, and is retried, until that one is gone.
  */
 public final class WorkerHealthReporter {
 
@@ -37,6 +40,18 @@ public final class WorkerHealthReporter {
     this.podName = podName;
     this.podUid = podUid;
     this.spec = spec;
+  }
+
+  /** {@code namespace/name}, for messages. */
+  public String resourceName() {
+    return namespace + "/" + podName;
+  }
+
+  /** A WorkerHealth that another reporter records as its own: not written, retried later. */
+  public static final class ReportedElsewhereException extends IllegalStateException {
+    ReportedElsewhereException(String message) {
+      super(message);
+    }
   }
 
   private Resource<WorkerHealth> resource() {
@@ -74,8 +89,17 @@ public final class WorkerHealthReporter {
     // collected with it: take it over, and start from a clean status.
     boolean ownedByAnotherPod = podUid != null && existing.getMetadata().getOwnerReferences() != null
         && existing.getMetadata().getOwnerReferences().stream().noneMatch(o -> podUid.equals(o.getUid()));
-    if (labelsDiffer || ownedByAnotherPod) {
-      existing = patchMetadata(labels, ownedByAnotherPod);
+    Reporter recorded = existing.getSpec() == null ? null : existing.getSpec().getReporter();
+    if (recorded != null && spec.getReporter() != null && !recorded.equals(spec.getReporter())) {
+      // the reporter never changes (the CRD refuses it, and an agent may write only its own node's): wait until the
+      // other one's resource is gone, as a previous pod's is once it is garbage-collected with that pod
+      throw new ReportedElsewhereException("WorkerHealth " + resourceName() + " is reported by " + recorded
+          + (ownedByAnotherPod ? ", for a previous pod of this name; waiting for it to be garbage-collected"
+          : ", not by " + spec.getReporter() + "; not writing it"));
+    }
+    boolean specDiffers = !Objects.equals(existing.getSpec(), spec);
+    if (labelsDiffer || ownedByAnotherPod || specDiffers) {
+      existing = patchMetadata(labels, ownedByAnotherPod, specDiffers);
     }
     WorkerHealthStatus status = existing.getStatus();
     boolean reported = status != null && status.getLastScrapeTime() != null;
@@ -121,8 +145,10 @@ public final class WorkerHealthReporter {
     return podUid;
   }
 
-  /** Sets the labels (and the owner) as a whole: a JSON Patch replaces them, so removed labels go too. */
-  private WorkerHealth patchMetadata(Map<String, String> wanted, boolean takeOver) {
+  /**
+   * Sets the labels (and the owner, and the spec) as a whole: a JSON Patch replaces them, so removed labels go too.
+   */
+  private WorkerHealth patchMetadata(Map<String, String> wanted, boolean takeOver, boolean withSpec) {
     ArrayNode patch = JsonNodeFactory.instance.arrayNode();
     ObjectNode labelsOp = patch.addObject();
     labelsOp.put("op", "add");
@@ -133,6 +159,12 @@ public final class WorkerHealthReporter {
       ownerOp.put("op", "add");
       ownerOp.put("path", "/metadata/ownerReferences");
       ownerOp.set("value", client.getKubernetesSerialization().convertValue(List.of(ownerReference()), ArrayNode.class));
+    }
+    if (withSpec) {
+      ObjectNode specOp = patch.addObject();
+      specOp.put("op", "add");
+      specOp.put("path", "/spec");
+      specOp.set("value", client.getKubernetesSerialization().convertValue(spec, ObjectNode.class));
     }
     return resource().patch(PatchContext.of(PatchType.JSON), patch.toString());
   }

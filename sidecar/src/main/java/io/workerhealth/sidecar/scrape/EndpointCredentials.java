@@ -54,4 +54,25 @@ public sealed interface EndpointCredentials {
       return "bearer token from " + tokenFile;
     }
   }
+
+  /**
+   * Credentials read elsewhere (the node agent reads them from a Secret the pod names): the Authorization value as
+   * it is sent, and where it comes from. A changed Secret gives new credentials; these never change.
+   */
+  record Fixed(String authorizationValue, String source) implements EndpointCredentials {
+    @Override
+    public String authorization() {
+      return authorizationValue;
+    }
+
+    @Override
+    public String describe() {
+      return source;
+    }
+
+    @Override
+    public String toString() {
+      return source; // never the secret
+    }
+  }
 }

@@ -27,6 +27,7 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
+import okhttp3.internal.tls.OkHostnameVerifier;
 import okio.BufferedSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,10 +51,23 @@ public final class HealthScraper {
   private final HealthFormats formats;
   private final long bodyLimit;
   private final OkHttpClient base;
+  /** Whether the connection pool and dispatcher are this scraper's own (else shared with other scrapers). */
+  private final boolean ownsClient;
+  private final String userAgent;
   private OkHttpClient http;
   private TrustedCertificates trusted;
 
   public HealthScraper(ScrapeTarget target, Duration timeout, long bodyLimit, HealthFormats formats) {
+    this(target, timeout, bodyLimit, formats, null, "worker-health-sidecar");
+  }
+
+  /**
+   * A scraper whose HTTP client shares the connection pool and dispatcher of {@code shared} (null: its own), as the
+   * node agent's scrapers of many pods do: one pool of idle keep-alive connections, one cleanup thread.
+   * {@code userAgent} tells the app who scrapes it.
+   */
+  public HealthScraper(ScrapeTarget target, Duration timeout, long bodyLimit, HealthFormats formats,
+                       OkHttpClient shared, String userAgent) {
     if (timeout.isZero() || timeout.isNegative()) {
       throw new IllegalArgumentException("the scrape timeout must be positive"); // okhttp reads 0 as "never"
     }
@@ -61,15 +75,27 @@ public final class HealthScraper {
     this.timeout = timeout;
     this.formats = formats;
     this.bodyLimit = bodyLimit;
-    this.base = clientFor(target).newBuilder()
+    this.ownsClient = shared == null;
+    this.userAgent = userAgent;
+    OkHttpClient.Builder builder = clientFor(target, shared).newBuilder()
         .callTimeout(timeout)
         .connectTimeout(timeout)
         .readTimeout(timeout)
         .followRedirects(false) // followed here, so that the policy, the hop limit and the deadline apply
         .followSslRedirects(false)
         // a pooled keep-alive connection the app already closed is not an app failure: okhttp retries it once
-        .retryOnConnectionFailure(true)
-        .build();
+        .retryOnConnectionFailure(true);
+    if (target.tlsServerName() != null) {
+      // the certificate is checked against the configured name rather than the URL's host (a pod's IP), with
+      // okhttp's own verifier (the one it applies to host names)
+      String name = target.tlsServerName();
+      builder.hostnameVerifier((host, session) -> OkHostnameVerifier.INSTANCE.verify(name, session));
+    }
+    if (target.caCertificates() != null) {
+      builder.sslSocketFactory(target.caCertificates().sslContext().getSocketFactory(),
+          target.caCertificates().trustManager());
+    }
+    this.base = builder.build();
     this.http = base;
   }
 
@@ -78,8 +104,8 @@ public final class HealthScraper {
    * cleartext-only client: okhttp then sets up no TLS at all (no trust store is read, which costs a few MiB of heap).
    * An https target gets the platform's TLS defaults, or the CA file's certificates (see {@link #http()}).
    */
-  static OkHttpClient clientFor(ScrapeTarget target) {
-    OkHttpClient.Builder builder = new OkHttpClient.Builder();
+  static OkHttpClient clientFor(ScrapeTarget target, OkHttpClient shared) {
+    OkHttpClient.Builder builder = shared == null ? new OkHttpClient.Builder() : shared.newBuilder();
     if ("http".equals(target.url().scheme()) && target.redirects() != RedirectPolicy.ANY) {
       builder.connectionSpecs(List.of(ConnectionSpec.CLEARTEXT));
     }
@@ -171,7 +197,7 @@ public final class HealthScraper {
   private Request request(HttpUrl url) throws IOException {
     Request.Builder request = new Request.Builder().url(url)
         .header("Accept", "application/json, application/health+json;q=0.9, text/plain;q=0.5, */*;q=0.1")
-        .header("User-Agent", "worker-health-sidecar")
+        .header("User-Agent", userAgent)
         .get();
     // credentials and custom headers go to the configured scheme, host and port only, never where a redirect points
     if (target.sameOrigin(url)) {
@@ -287,9 +313,11 @@ public final class HealthScraper {
     return url.host() + ":" + url.port();
   }
 
-  /** Releases the connection pool and dispatcher threads. */
+  /** Releases the connection pool and dispatcher threads, unless they are shared. */
   public void close() {
-    base.dispatcher().executorService().shutdown();
-    base.connectionPool().evictAll();
+    if (ownsClient) {
+      base.dispatcher().executorService().shutdown();
+      base.connectionPool().evictAll();
+    }
   }
 }

@@ -14,11 +14,20 @@ import okhttp3.HttpUrl;
  * @param display     the URL as shown to people: {@code ***@} where the user info was
  * @param credentials what is sent as the Authorization header (only to the URL's own scheme, host and port)
  * @param headers     custom headers (only to the URL's own scheme, host and port); their values are never shown
- * @param caFile      PEM certificates to trust for https instead of the platform's, or null
+ * @param caFile      PEM certificates to trust for https instead of the platform's, re-read when the file changes, or
+ *                    null
  * @param redirects   which redirects to follow
+ * @param caCertificates certificates to trust for https instead of the platform's, read elsewhere (a Secret), or null
+ * @param tlsServerName  the name the https server's certificate must carry, when not the URL's host (a pod scraped
+ *                       at its IP by the node agent presents a certificate for its Service's name); null: the host
  */
 public record ScrapeTarget(HttpUrl url, String display, EndpointCredentials credentials, Headers headers, Path caFile,
-                           RedirectPolicy redirects) {
+                           RedirectPolicy redirects, TrustedCertificates caCertificates, String tlsServerName) {
+
+  public ScrapeTarget(HttpUrl url, String display, EndpointCredentials credentials, Headers headers, Path caFile,
+                      RedirectPolicy redirects) {
+    this(url, display, credentials, headers, caFile, redirects, null, null);
+  }
 
   private static final Pattern USER_INFO = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@");
 

@@ -21,12 +21,21 @@ public record TrustedCertificates(X509TrustManager trustManager, SSLContext sslC
   public static TrustedCertificates load(Path pemFile) throws IOException, GeneralSecurityException {
     FileTime modified = Files.getLastModifiedTime(pemFile);
     long size = Files.size(pemFile);
-    Collection<? extends Certificate> certificates;
     try (InputStream in = Files.newInputStream(pemFile)) {
-      certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
+      return read(in, pemFile.toString(), modified, size);
     }
+  }
+
+  /** The certificates of PEM text read elsewhere ({@code source} names it in messages, e.g. a Secret's key). */
+  public static TrustedCertificates fromPem(byte[] pem, String source) throws IOException, GeneralSecurityException {
+    return read(new java.io.ByteArrayInputStream(pem), source, null, pem.length);
+  }
+
+  private static TrustedCertificates read(InputStream in, String source, FileTime modified, long size)
+      throws IOException, GeneralSecurityException {
+    Collection<? extends Certificate> certificates = CertificateFactory.getInstance("X.509").generateCertificates(in);
     if (certificates.isEmpty()) {
-      throw new GeneralSecurityException("no PEM certificate in " + pemFile);
+      throw new GeneralSecurityException("no PEM certificate in " + source);
     }
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
     store.load(null, null);

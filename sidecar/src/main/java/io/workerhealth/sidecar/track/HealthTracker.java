@@ -2,6 +2,7 @@ package io.workerhealth.sidecar.track;
 
 import io.workerhealth.api.v1alpha1.HealthPhase;
 import io.workerhealth.api.v1alpha1.ScrapeError;
+import io.workerhealth.api.v1alpha1.ScrapeErrorReason;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.api.v1alpha1.WorkerState;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
@@ -74,11 +75,14 @@ public final class HealthTracker {
       next.setPhase(phase(workers, health.overallRawStatus()));
     } else {
       ScrapeOutcome.Failure failure = (ScrapeOutcome.Failure) outcome;
+      // settings the reporter cannot scrape with are not the endpoint's fault: nothing is known, nothing unreachable
+      boolean misconfigured = failure.error().getReason() == ScrapeErrorReason.InvalidConfiguration;
       List<WorkerState> workers = new ArrayList<>();
       for (WorkerState old : before.values()) {
         String lastKnown = old.getStatus() == WorkerStatus.Unknown && old.getMessage() != null
             && old.getMessage().startsWith("last known") ? old.getMessage()
-            : "last known " + old.getStatus() + "; health endpoint unreachable";
+            : "last known " + old.getStatus() + (misconfigured ? "; the pod's scrape settings are invalid"
+            : "; health endpoint unreachable");
         workers.add(transition(old, old.getName(), WorkerStatus.Unknown, old.getRawStatus(), lastKnown, now));
       }
       next.setWorkers(workers);
@@ -89,7 +93,7 @@ public final class HealthTracker {
       int failures = previous == null || previous.getConsecutiveFailures() == null ? 0
           : previous.getConsecutiveFailures();
       next.setConsecutiveFailures(failures + 1);
-      next.setPhase(HealthPhase.Unreachable);
+      next.setPhase(misconfigured ? HealthPhase.Unknown : HealthPhase.Unreachable);
     }
     long healthy = next.getWorkers().stream().filter(w -> w.getStatus() == WorkerStatus.Healthy).count();
     next.setReady(healthy + "/" + next.getWorkers().size());
@@ -152,6 +156,9 @@ public final class HealthTracker {
         || previous.getFormat() != next.getFormat()
         || !Objects.equals(previous.getHttpStatus(), next.getHttpStatus())
         || reason(previous.getScrapeError()) != reason(next.getScrapeError())
+        // what is wrong with a pod's settings is worth a write when it changes (other messages carry timings)
+        || reason(next.getScrapeError()) == ScrapeErrorReason.InvalidConfiguration
+        && !Objects.equals(previous.getScrapeError().getMessage(), next.getScrapeError().getMessage())
         || !Objects.equals(previous.getDroppedWorkers(), next.getDroppedWorkers())
         || !Objects.equals(previous.getWorkers(), next.getWorkers());
   }

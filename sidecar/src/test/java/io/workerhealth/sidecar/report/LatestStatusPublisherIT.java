@@ -213,4 +213,34 @@ class LatestStatusPublisherIT {
     assertThat(drainRequests()).contains("POST /apis/workerhealth.io/v1alpha1/namespaces/" + NS + "/workerhealths",
         "PATCH " + PATH + "/status");
   }
+
+  @Test
+  void publishersSharingOneThreadAreEachWrittenWhileOneOfThemBacksOff() {
+    // a node agent's pods: twenty publishers on one thread; one pod's status writes fail for good
+    server.expect().patch().withPath("/apis/workerhealth.io/v1alpha1/namespaces/" + NS + "/workerhealths/pod-0/status")
+        .andReturn(500, "{}").always();
+    java.util.concurrent.ScheduledExecutorService shared = java.util.concurrent.Executors
+        .newSingleThreadScheduledExecutor();
+    List<LatestStatusPublisher> publishers = new ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        WorkerHealthSpec spec = new WorkerHealthSpec();
+        spec.setPodName("pod-" + i);
+        publishers.add(new LatestStatusPublisher(new WorkerHealthReporter(api.client(), NS, "pod-" + i, "uid-" + i,
+            spec), () -> labels, metrics, new Backoff(Duration.ofMillis(50), Duration.ofSeconds(1), new Random(2)),
+            api.retryAfter(), Clock.systemUTC(), shared));
+      }
+      publishers.forEach(p -> p.offer(status(HealthPhase.Healthy, WorkerStatus.Healthy)));
+      await().atMost(20, TimeUnit.SECONDS).until(() -> java.util.stream.IntStream.range(1, 20).allMatch(i -> {
+        WorkerHealth wh = client.resources(WorkerHealth.class).inNamespace(NS).withName("pod-" + i).get();
+        return wh != null && wh.getStatus() != null && wh.getStatus().getLastScrapeTime() != null;
+      }));
+      assertThat(publishers.get(0).unsentSince()).as("the failing one still has its state waiting").isNotNull();
+      assertThat(publishers.get(0).lastFailureCode()).isEqualTo(500);
+      assertThat(publishers.subList(1, 20)).allSatisfy(p -> assertThat(p.unsentSince()).isNull());
+      publishers.get(0).discard();
+    } finally {
+      shared.shutdownNow();
+    }
+  }
 }

@@ -326,6 +326,34 @@ class HealthScraperIT {
   }
 
   @Test
+  void aCertificateForAnotherNameThanTheUrlsHostIsCheckedForTheNameConfigured() throws Exception {
+    // a pod scraped at its IP presents a certificate for its Service's name
+    HeldCertificate ca = new HeldCertificate.Builder().certificateAuthority(0).commonName("test CA").build();
+    HeldCertificate serverCert = new HeldCertificate.Builder().signedBy(ca)
+        .addSubjectAlternativeName("checkout.shop.svc").build();
+    HandshakeCertificates serverTls = new HandshakeCertificates.Builder().heldCertificate(serverCert).build();
+    try (MockWebServer https = new MockWebServer()) {
+      https.useHttps(serverTls.sslSocketFactory(), false);
+      for (int i = 0; i < 3; i++) {
+        https.enqueue(new MockResponse().setHeader("Content-Type", "application/json").setBody(OUTPOST_FAILED));
+      }
+      https.start(InetAddress.getLoopbackAddress(), 0);
+      String url = "https://" + InetAddress.getLoopbackAddress().getHostAddress() + ":" + https.getPort() + "/healthz";
+      Path caFile = Files.writeString(dir.resolve("ca.pem"), ca.certificatePem());
+
+      assertThat(scraper(target(TargetSetting.URL, url, TargetSetting.CA_FILE, caFile.toString(),
+          TargetSetting.TLS_SERVER_NAME, "checkout.shop.svc"), Duration.ofSeconds(5)).scrape(SourceFormat.AUTO))
+          .isInstanceOf(ScrapeOutcome.Success.class);
+      ScrapeOutcome byIp = scraper(target(TargetSetting.URL, url, TargetSetting.CA_FILE, caFile.toString()),
+          Duration.ofSeconds(5)).scrape(SourceFormat.AUTO);
+      assertFailure(byIp, ScrapeErrorReason.NetworkError);
+      ScrapeOutcome otherName = scraper(target(TargetSetting.URL, url, TargetSetting.CA_FILE, caFile.toString(),
+          TargetSetting.TLS_SERVER_NAME, "payments.shop.svc"), Duration.ofSeconds(5)).scrape(SourceFormat.AUTO);
+      assertFailure(otherName, ScrapeErrorReason.NetworkError);
+    }
+  }
+
+  @Test
   void aClosedPortIsConnectionRefused() throws Exception {
     int port;
     try (ServerSocket s = new ServerSocket(0)) {

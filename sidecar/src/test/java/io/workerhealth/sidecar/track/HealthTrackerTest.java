@@ -177,4 +177,24 @@ class HealthTrackerTest {
         new ScrapeError(ScrapeErrorReason.Timeout, "slow"), null, Duration.ZERO));
     assertThat(HealthTracker.meaningfullyChanged(f2, f3)).isTrue();
   }
+
+  @Test
+  void settingsAReporterCannotUseAreUnknownNotUnreachableAndEachNewProblemIsAChange() {
+    WorkerHealthStatus s1 = tracker.next(null, ok("healthy", w("a", Healthy)));
+    WorkerHealthStatus i1 = tracker.next(s1, invalid("workerhealth.io/interval=soon: not a duration"));
+    assertThat(i1.getPhase()).as("never acted on").isEqualTo(io.workerhealth.api.v1alpha1.HealthPhase.Unknown);
+    assertThat(i1.getWorkers()).singleElement().satisfies(w -> {
+      assertThat(w.getStatus()).isEqualTo(Unknown);
+      assertThat(w.getMessage()).isEqualTo("last known Healthy; the pod's scrape settings are invalid");
+    });
+    WorkerHealthStatus i2 = tracker.next(i1, invalid("workerhealth.io/interval=soon: not a duration"));
+    assertThat(HealthTracker.meaningfullyChanged(i1, i2)).isFalse();
+    WorkerHealthStatus i3 = tracker.next(i2, invalid("workerhealth.io/port=0: must be a port from 1 to 65535"));
+    assertThat(HealthTracker.meaningfullyChanged(i2, i3)).as("what is wrong is worth a write").isTrue();
+  }
+
+  static ScrapeOutcome invalid(String message) {
+    return new ScrapeOutcome.Failure(new ScrapeError(ScrapeErrorReason.InvalidConfiguration, message), null,
+        Duration.ZERO);
+  }
 }
