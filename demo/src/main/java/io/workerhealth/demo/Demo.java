@@ -242,16 +242,21 @@ public final class Demo {
     return MockCluster.start(clock);
   }
 
-  /** The example manifests' ServiceAccount, sidecar RBAC and Deployment, as the demo's (see NodeWorkload). */
+  /**
+   * The example manifests' ServiceAccount, sidecar RBAC and the Deployment of app-injected.yaml, as the demo's (see
+   * NodeWorkload); the injection webhook gives its pods their sidecar, which the kubelet runs.
+   */
   private static void createNodeWorkload(KubernetesClient client, Narration narration) {
     client.namespaces().resource(new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
         .create();
-    for (var object : NodeWorkload.objects(client, NAMESPACE, DEPLOYMENT, POD_LABELS, REPLICAS, SCRAPE_INTERVAL)) {
+    for (var object : NodeWorkload.objects(client, NAMESPACE, DEPLOYMENT, POD_LABELS, REPLICAS,
+        sidecarAnnotations())) {
       client.resource(object).serverSideApply();
     }
-    narration.say("applied examples/manifests/sidecar-rbac.yaml and app-native-sidecar.yaml as Deployment "
-        + NAMESPACE + "/" + DEPLOYMENT + " with " + REPLICAS + " replicas (images ghcr.io/workerhealth/example-app and"
-        + " sidecar, built here; the sidecar scraping every " + SCRAPE_INTERVAL.toMillis() + "ms)");
+    narration.say("applied examples/manifests/sidecar-rbac.yaml and app-injected.yaml as Deployment " + NAMESPACE
+        + "/" + DEPLOYMENT + " with " + REPLICAS + " replicas (image ghcr.io/workerhealth/example-app, built here;"
+        + " labelled workerhealth.io/inject=true: the webhook adds the sidecar, scraping every "
+        + SCRAPE_INTERVAL.toMillis() + "ms)");
   }
 
   private static void createWorkload(KubernetesClient client, Narration narration) {
@@ -262,15 +267,12 @@ public final class Demo {
     // the app and the injected sidecar of each pod in this JVM.
     Map<String, String> templateLabels = new java.util.LinkedHashMap<>(POD_LABELS);
     templateLabels.put("workerhealth.io/inject", "true");
-    Map<String, String> annotations = Map.of("workerhealth.io/format", "outpost",
-        "workerhealth.io/interval", SCRAPE_INTERVAL.toMillis() + "ms",
-        "workerhealth.io/timeout", Math.max(100, SCRAPE_INTERVAL.toMillis() * 4 / 5) + "ms",
-        "workerhealth.io/heartbeat", "10s");
     Deployment deployment = new DeploymentBuilder()
         .withNewMetadata().withName(DEPLOYMENT).withNamespace(NAMESPACE).withLabels(POD_LABELS).endMetadata()
         .withNewSpec().withReplicas(REPLICAS)
         .withNewSelector().withMatchLabels(POD_LABELS).endSelector()
-        .withNewTemplate().withNewMetadata().withLabels(templateLabels).withAnnotations(annotations).endMetadata()
+        .withNewTemplate().withNewMetadata().withLabels(templateLabels).withAnnotations(sidecarAnnotations())
+        .endMetadata()
         .withNewSpec()
         .addNewContainer().withName("app").withImage("ghcr.io/workerhealth/example-app:0.1.0").endContainer()
         .endSpec().endTemplate().endSpec().build();
@@ -278,6 +280,14 @@ public final class Demo {
     narration.say("created Deployment " + NAMESPACE + "/" + DEPLOYMENT + " with " + REPLICAS
         + " replicas (pod: the sample app, labelled workerhealth.io/inject=true: the webhook adds the sidecar, "
         + "scraping its /healthz every " + SCRAPE_INTERVAL.toMillis() + "ms)");
+  }
+
+  /** The pod template's annotations setting the injected sidecar: the app's format, the demo's fast scrapes. */
+  static Map<String, String> sidecarAnnotations() {
+    return Map.of("workerhealth.io/format", "outpost",
+        "workerhealth.io/interval", SCRAPE_INTERVAL.toMillis() + "ms",
+        "workerhealth.io/timeout", Math.max(100, SCRAPE_INTERVAL.toMillis() * 4 / 5) + "ms",
+        "workerhealth.io/heartbeat", "10s");
   }
 
   static WorkerHealthPolicy policy() {

@@ -27,9 +27,11 @@ import java.util.Map;
 
 /**
  * The demo's pods get their sidecar the way users' do: the Deployment only carries the label
- * {@code workerhealth.io/inject: "true"}. On the local control plane the API server calls the operator's injection
- * webhook over TLS (set up as the Helm chart does: its Service, certificate Secret and MutatingWebhookConfiguration;
- * with no kube-proxy here the Service is an ExternalName for localhost). The mock API server calls no webhooks, so
+ * {@code workerhealth.io/inject: "true"}. On the local control plane, with a node or without, the API server calls the
+ * operator's injection webhook over TLS (set up as the Helm chart does: its Service, certificate Secret and
+ * MutatingWebhookConfiguration). The webhook listens in this JVM on the host's loopback, where the API server runs
+ * too, so its Service is an ExternalName for localhost (the API server resolves it itself; no kube-proxy rule or pod
+ * network in between, with a node or without). The mock API server calls no webhooks, so
  * there the mock ReplicaSet controller passes each new pod through the same injector before creating it.
  */
 final class DemoInjection implements AutoCloseable {

@@ -2,8 +2,6 @@ package io.workerhealth.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.Container;
-import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
@@ -11,7 +9,6 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.RoleBinding;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -19,10 +16,11 @@ import org.junit.jupiter.api.Test;
 class NodeWorkloadTest {
 
   @Test
-  void theDemosPodsAreTheExampleManifestsRenamedAndScrapingAtTheDemosPace() {
+  void theDemosPodsAreTheInjectedExampleRenamedAndAskingForTheSidecarAtTheDemosPace() {
     List<HasMetadata> objects;
     try (KubernetesClient client = new KubernetesClientBuilder().build()) {
-      objects = NodeWorkload.objects(client, "shop", "shop", Map.of("app", "shop"), 3, Duration.ofMillis(500));
+      objects = NodeWorkload.objects(client, "shop", "shop", Map.of("app", "shop"), 3,
+          Map.of("workerhealth.io/interval", "500ms"));
     }
 
     assertThat(objects).extracting(o -> o.getClass().getSimpleName())
@@ -42,19 +40,22 @@ class NodeWorkloadTest {
     assertThat(deployment.getSpec().getReplicas()).isEqualTo(3);
     assertThat(deployment.getSpec().getSelector().getMatchLabels()).isEqualTo(Map.of("app", "shop"));
     var pod = deployment.getSpec().getTemplate().getSpec();
+    // the label asking the webhook for the sidecar, and its settings: the manifest's and the demo's
     assertThat(deployment.getSpec().getTemplate().getMetadata().getLabels()).containsEntry("app", "shop")
-        .containsEntry("workerhealth.io/sidecar", "true");
+        .containsEntry("workerhealth.io/inject", "true");
+    assertThat(deployment.getSpec().getTemplate().getMetadata().getAnnotations())
+        .containsEntry("workerhealth.io/format", "outpost").containsEntry("workerhealth.io/interval", "500ms");
     assertThat(pod.getServiceAccountName()).isEqualTo(account.getMetadata().getName());
-    Container sidecar = pod.getInitContainers().get(0);
-    assertThat(sidecar.getImage()).startsWith("ghcr.io/workerhealth/sidecar:");
-    assertThat(sidecar.getEnv()).extracting(EnvVar::getName).doesNotHaveDuplicates();
-    assertThat(sidecar.getEnv()).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("WH_INTERVAL");
-      assertThat(e.getValue()).isEqualTo("500ms");
+    assertThat(pod.getDnsPolicy()).isEqualTo("Default");
+    // no sidecar in the template: the webhook adds it to each pod
+    assertThat(pod.getInitContainers()).isEmpty();
+    assertThat(pod.getContainers()).singleElement().satisfies(app -> {
+      assertThat(app.getImage()).startsWith("ghcr.io/workerhealth/example-app:");
+      // the host reaches the app's fault endpoints at the pod's IP
+      assertThat(app.getEnv()).anySatisfy(e -> {
+        assertThat(e.getName()).isEqualTo("BIND_ADDRESS");
+        assertThat(e.getValue()).isEqualTo("0.0.0.0");
+      });
     });
-    // what the manifest gives the sidecar stays: the downward API, the labels file
-    assertThat(sidecar.getEnv()).extracting(EnvVar::getName).contains("POD_NAME", "POD_UID", "WH_LABELS_FILE");
-    assertThat(pod.getContainers()).singleElement()
-        .satisfies(app -> assertThat(app.getImage()).startsWith("ghcr.io/workerhealth/example-app:"));
   }
 }

@@ -176,7 +176,7 @@ class ExampleManifestsOnRealNodeE2E {
     JsonNode table = table("/apis/workerhealth.io/v1alpha1/namespaces/" + NS + "/workerhealths");
     List<String> columns = new ArrayList<>();
     table.get("columnDefinitions").forEach(c -> columns.add(c.get("name").asText()));
-    assertThat(columns).startsWith("Name", "Phase", "Workers", "Failing", "Last-Scrape", "Age");
+    assertThat(columns).startsWith("Name", "Phase", "Workers", "Failing", "Last-Report", "Age");
     Map<String, JsonNode> rows = new HashMap<>();
     table.get("rows").forEach(r -> rows.put(r.get("cells").get(0).asText(), r.get("cells")));
     for (Pod pod : pods) {

@@ -132,6 +132,11 @@ public final class NodeConfigFiles {
         # How soon a changed downward-API volume (the pod's labels file) is rewritten; the default is a minute.
         syncFrequency: 10s
         serializeImagePulls: false
+        # Pods get a resolv.conf without nameservers: the node runs no cluster DNS and its pods cannot reach the
+        # host's (no masquerading), so a lookup fails at once rather than after the resolver's 2 x 5 s. The JDK's
+        # HttpsServer looks up every client's address before the TLS handshake (the operator's webhook): with the
+        # host's resolv.conf, the API server's call timed out first and pods were admitted without their sidecar.
+        resolvConf: ""
         """.formatted(yaml(NodeLayout.CGROUP_ROOT), NodeLayout.NODE_IP, ports.api(), ports.healthz(), yaml(clientCa),
         yaml(layout.containerdEndpoint()), yaml(layout.podLogs()));
   }
