@@ -38,11 +38,12 @@ worker-health-sidecar
 {{- end -}}
 
 {{/* The rules the operator needs, in every namespace it watches. Kept exact: RbacProofIT compares them with the
-requests the operator makes (WorkerHealths are only read through the informer's cache: list and watch). */}}
+requests the operator makes (policies, WorkerHealths and pods are only read through informer caches: list and
+watch). */}}
 {{- define "who.operatorNamespacedRules" -}}
 - apiGroups: ["workerhealth.io"]
   resources: ["workerhealthpolicies"]
-  verbs: ["get", "list", "watch"]
+  verbs: ["list", "watch"]
 - apiGroups: ["workerhealth.io"]
   resources: ["workerhealths"]
   verbs: ["list", "watch"]
@@ -51,7 +52,7 @@ requests the operator makes (WorkerHealths are only read through the informer's 
   verbs: ["patch"]
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["get"]
+  verbs: ["list", "watch"]
 - apiGroups: [""]
   resources: ["pods/eviction"]
   verbs: ["create"]

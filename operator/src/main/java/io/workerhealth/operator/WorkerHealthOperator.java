@@ -48,10 +48,16 @@ public final class WorkerHealthOperator implements AutoCloseable {
       }
     });
     // Namespaces are set when registering: changing them on a registered controller only works once it runs.
-    operator.register(new WorkerHealthPolicyReconciler(clock, metrics, timings), overrider -> {
+    WorkerHealthPolicyReconciler reconciler = new WorkerHealthPolicyReconciler(clock, metrics, timings);
+    operator.register(reconciler, overrider -> {
       if (!settings.watchNamespaces().isEmpty()) {
         overrider.settingNamespaces(Set.copyOf(settings.watchNamespaces()));
       }
+      if (settings.shardSelector() != null) {
+        // a shard: only the policies with these labels (WorkerHealths and pods are watched as before)
+        overrider.withLabelSelector(settings.shardSelector());
+      }
+      overrider.withRateLimiter(reconciler.spacing());
     });
     admin = new AdminServer(settings.port(), metrics.registry()::scrape,
         () -> operator.getRuntimeInfo().allEventSourcesAreHealthy() || !operator.getRuntimeInfo().isStarted(),

@@ -43,6 +43,41 @@ public final class OperatorMetrics {
 
   public OperatorMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
+    // operator-wide series, at zero from the start (see initialize)
+    healthUpdate(true, 0);
+    healthUpdate(false, 0);
+    for (String result : STATUS_WRITE_RESULTS) {
+      statusWrites(result);
+    }
+  }
+
+  /** What a policy status write came to (StatusWriter.Result, in words). */
+  static final List<String> STATUS_WRITE_RESULTS = List.of("Written", "Unchanged", "Conflict", "Failed");
+
+  /**
+   * A WorkerHealth update, by whether it can change what a policy decides: {@code reconciled}, or {@code ignored}
+   * (a sidecar's heartbeat while every policy still holds the report fresh).
+   */
+  public void healthUpdate(boolean reconciled) {
+    healthUpdate(reconciled, 1);
+  }
+
+  private void healthUpdate(boolean reconciled, int n) {
+    Counter.builder("workerhealth.health.updates")
+        .description("WorkerHealth updates seen, by whether they reconcile the policies selecting the pod")
+        .tags("result", reconciled ? "reconciled" : "ignored").register(registry).increment(n);
+  }
+
+  /** A policy status write: {@code Written}, {@code Unchanged} (no request), {@code Conflict}, {@code Failed}. */
+  public void statusWrite(String result) {
+    String word = result.charAt(0) + result.substring(1).toLowerCase(java.util.Locale.ROOT);
+    statusWrites(word).increment();
+  }
+
+  private Counter statusWrites(String result) {
+    return Counter.builder("workerhealth.status.writes")
+        .description("Policy status writes by result; Unchanged ones send no request")
+        .tags("result", result).register(registry);
   }
 
   public PrometheusMeterRegistry registry() {

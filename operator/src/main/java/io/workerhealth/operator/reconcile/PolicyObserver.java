@@ -1,63 +1,46 @@
 package io.workerhealth.operator.reconcile;
 
-import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.workerhealth.api.v1alpha1.ApiGroup;
-import io.workerhealth.api.v1alpha1.HealthPhase;
-import io.workerhealth.api.v1alpha1.RemediationAction;
-import io.workerhealth.api.v1alpha1.RemediationOutcome;
-import io.workerhealth.api.v1alpha1.RemediationRecord;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.operator.planning.PodHealth;
 import io.workerhealth.operator.planning.PolicySettings;
-import io.workerhealth.operator.planning.ReportTimes;
 import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.planning.WorkloadSlots;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * Gathers a policy's {@link PolicyObservation}: the selected WorkerHealths (from the informer's cache) as
- * {@link PodHealth}, the workload slot of the pods that need one (a pod GET, once per pod), and the scale targets.
+ * {@link PodHealth}, each with the workload slot of its pod (from the pods' informer cache: no request), and the scale
+ * targets. Linear in the selected pods.
  */
 final class PolicyObserver {
 
-  private final KubernetesClient client;
+  private final Function<ResourceID, Optional<Pod>> pods;
   private final TargetScaler scaler;
-  /** Pod uid → workload slot; a pod's controller does not change, so it is looked up once. */
-  private final Map<String, String> slots = Collections.synchronizedMap(new LinkedHashMap<>(256, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<String, String> eldest) {
-      return size() > 20_000;
-    }
-  });
 
-  PolicyObserver(KubernetesClient client, TargetScaler scaler) {
-    this.client = client;
+  /**
+   * @param pods the pods' cache by namespace and name
+   */
+  PolicyObserver(Function<ResourceID, Optional<Pod>> pods, TargetScaler scaler) {
+    this.pods = pods;
     this.scaler = scaler;
   }
 
   /**
    * @param selected the WorkerHealths the policy's selector matches
-   * @param history  the policy's remediation history (restarts awaiting verification need their replacements' slots)
    */
-  PolicyObservation observe(String namespace, PolicySettings settings, List<WorkerHealth> selected,
-                            List<RemediationRecord> history, Instant now) {
-    // verifying a restart needs the workload slot of the pods that came after it (the replacement's)
-    Instant verifySince = history.stream().filter(r -> r.getVerification() == null
-        && r.getOutcome() == RemediationOutcome.Succeeded && r.getAction() == RemediationAction.RestartPod
-        || r.getAction() == RemediationAction.None && r.getStep() != null && r.getVerification() == null)
-        .map(r -> ReportTimes.parse(r.getTime())).filter(Objects::nonNull).min(Instant::compareTo).orElse(null);
-    List<PodHealth> pods = new ArrayList<>(selected.size());
+  PolicyObservation observe(String namespace, PolicySettings settings, List<WorkerHealth> selected, Instant now) {
+    List<PodHealth> observed = new ArrayList<>(selected.size());
     for (WorkerHealth wh : selected) {
-      pods.add(podHealth(wh, verifySince));
+      observed.add(podHealth(wh));
     }
     // the scale targets the rules name, as they are now (never throws: problems are part of the observation)
     Map<String, ScaleTargetObservation> targets = new LinkedHashMap<>();
@@ -66,35 +49,32 @@ final class PolicyObserver {
         targets.put(rule.scale().target(), scaler.observe(namespace, rule.scale().targetRef()));
       }
     }
-    return new PolicyObservation(now, pods, targets);
+    return new PolicyObservation(now, observed, targets);
   }
 
-  private PodHealth podHealth(WorkerHealth wh, Instant verifySince) {
+  private PodHealth podHealth(WorkerHealth wh) {
     String pod = wh.getMetadata().getName();
-    String uid = wh.getMetadata().getOwnerReferences() == null ? null : wh.getMetadata().getOwnerReferences().stream()
-        .filter(o -> "Pod".equals(o.getKind())).map(OwnerReference::getUid).findFirst().orElse(null);
+    String uid = WorkerHealthChanges.podUid(wh);
     if (uid == null) {
       uid = "wh:" + wh.getMetadata().getUid();
     }
     Map<String, String> labels = wh.getMetadata().getLabels() == null ? Map.of() : wh.getMetadata().getLabels();
     boolean excluded = "true".equals(labels.get(ApiGroup.EXCLUDE_LABEL));
-    String slot = slots.getOrDefault(uid, "Pod/" + pod);
-    if (wh.getStatus() != null && wh.getStatus().getPhase() != HealthPhase.Healthy
-        || verifySince != null && createdSince(wh, verifySince)) {
-      // only pods that may be acted on, or that may be the replacement of a restarted one, need their controller;
-      // looked up once per pod (a lookup for every selected pod would delay the action behind a burst of GETs)
-      slot = slots.computeIfAbsent(uid, u -> {
-        Pod p = client.pods().inNamespace(wh.getMetadata().getNamespace()).withName(pod).get();
-        return p == null ? "Pod/" + pod : WorkloadSlots.of(pod, p.getMetadata().getOwnerReferences());
-      });
-    }
     Integer interval = wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds();
-    return new PodHealth(pod, uid, slot, excluded, interval, wh.getStatus());
+    return new PodHealth(pod, uid, slot(wh.getMetadata().getNamespace(), pod, uid), excluded, interval,
+        wh.getStatus());
   }
 
-  /** Whether the WorkerHealth was created at or after {@code since} (creation times have whole seconds). */
-  private static boolean createdSince(WorkerHealth wh, Instant since) {
-    Instant created = ReportTimes.parse(wh.getMetadata().getCreationTimestamp());
-    return created == null || !created.isBefore(since.truncatedTo(ChronoUnit.SECONDS));
+  /**
+   * The workload slot of the pod: its controller, from the pods' cache. A pod the cache does not hold (gone, or
+   * replaced under the same name by a pod with another uid) is its own slot; a new pod is in the cache before its
+   * sidecar can have reported, let alone failed for a rule's 'for'.
+   */
+  private String slot(String namespace, String pod, String uid) {
+    Pod p = pods.apply(new ResourceID(pod, namespace)).orElse(null);
+    if (p == null || !uid.equals(p.getMetadata().getUid())) {
+      return "Pod/" + pod;
+    }
+    return WorkloadSlots.of(pod, p.getMetadata().getOwnerReferences());
   }
 }

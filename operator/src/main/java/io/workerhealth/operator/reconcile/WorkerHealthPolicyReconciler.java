@@ -1,5 +1,6 @@
 package io.workerhealth.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -9,9 +10,9 @@ import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
-import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRecord;
@@ -31,6 +32,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -43,23 +45,41 @@ import java.util.stream.Collectors;
  * ({@link PolicyReport}). Because the intent is written before the eviction, an operator restarted in between finds
  * a Pending record and finishes that eviction (guarded by the pod's uid) instead of deciding anew: a pod is never
  * restarted twice for one decision.
+ *
+ * <p>Work is proportional to changes: everything is read from informer caches (policies, WorkerHealths and pods,
+ * each pruned to what is read: {@link InformerPruning}); a WorkerHealth update that changes nothing a policy reads
+ * (a sidecar's heartbeat) reconciles nothing ({@link WorkerHealthChanges}); the reconciles of a policy are spaced
+ * ({@link ReconcileSpacing}), so a burst of changes is handled by a few; and the status is written only when it
+ * changes, conditioned on the version it was decided from ({@link StatusWriter}).
  */
 @ControllerConfiguration(name = "workerhealthpolicy",
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 60, timeUnit = TimeUnit.SECONDS))
 public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPolicy> {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthPolicyReconciler.class);
+  private static final String HEALTHS = "workerhealths";
+  private static final String PODS = "pods";
   /**
    * When to look at a policy again.
    *
    * @param blockedRetry  after an eviction was refused (PodDisruptionBudget) or failed
    * @param recheck       while a rule's condition has not held for its 'for' yet
-   * @param resync        otherwise (staleness is noticed this way even when no sidecar writes)
+   * @param resync        otherwise, at the latest (a report going stale is noticed at the moment it does)
+   * @param spacing       the least time between the starts of two reconciles of a policy: changes within it are
+   *                      handled together
    */
-  public record Timings(Duration blockedRetry, Duration recheck, Duration resync) {
+  public record Timings(Duration blockedRetry, Duration recheck, Duration resync, Duration spacing) {
+    public static final Duration DEFAULT_SPACING = Duration.ofMillis(500);
     public static final Timings DEFAULT = new Timings(Duration.ofSeconds(30), Duration.ofSeconds(5),
         Duration.ofSeconds(60));
+
+    public Timings(Duration blockedRetry, Duration recheck, Duration resync) {
+      this(blockedRetry, recheck, resync, DEFAULT_SPACING);
+    }
   }
+
+  /** WorkerHealths and pods are listed in pages of this many (a page is what the informer holds unpruned at once). */
+  static final long LIST_PAGE = 500;
 
   private final Clock clock;
   private final RemediationPlanner planner = new RemediationPlanner();
@@ -70,8 +90,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   private volatile Edge edge;
 
   /** The reconciler's ties to the cluster, made once from the operator's client. */
-  private record Edge(PolicyObserver observer, RemediationActions actions, StatusWriter statusWriter,
-                      EventRecorder events) {}
+  private record Edge(RemediationActions actions, StatusWriter statusWriter, EventRecorder events,
+                      TargetScaler scaler) {}
 
   public WorkerHealthPolicyReconciler(Clock clock, OperatorMetrics metrics, Timings timings) {
     this.clock = clock;
@@ -79,19 +99,44 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     this.timings = timings;
   }
 
+  /** The reconciler's spacing of reconciles, for the controller's configuration. */
+  public ReconcileSpacing spacing() {
+    return new ReconcileSpacing(timings.spacing());
+  }
+
   @Override
   public List<EventSource<?, WorkerHealthPolicy>> prepareEventSources(EventSourceContext<WorkerHealthPolicy> context) {
+    SelectingPolicies selecting = new SelectingPolicies(context.getPrimaryCache());
     InformerEventSource<WorkerHealth, WorkerHealthPolicy> healths = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(WorkerHealth.class, WorkerHealthPolicy.class)
+            .withName(HEALTHS)
             // a WorkerHealth change concerns every policy in its namespace whose selector matches its labels
-            .withSecondaryToPrimaryMapper(wh -> context.getPrimaryCache()
-                .list(wh.getMetadata().getNamespace(),
-                    p -> p.getSpec() != null && LabelSelectors.matches(p.getSpec().getSelector(), wh.getMetadata().getLabels()))
-                .map(ResourceID::fromResource)
-                .collect(Collectors.toSet()))
+            .withSecondaryToPrimaryMapper(selecting::ids)
+            // ...but not when it is only a heartbeat (the scrape time moved on, nothing else)
+            .withOnUpdateFilter((after, before) -> counted(WorkerHealthChanges.matters(before, after, clock.instant(),
+                selecting.shortestStaleAfter(after))))
+            // policies list what they select themselves; no index of secondaries per policy is kept
+            .withPrimaryToSecondaryMapper(p -> Set.of())
+            .withItemStore(new TransformingItemStore<>(InformerPruning::workerHealth))
+            .withInformerListLimit(LIST_PAGE)
             .withNamespacesInheritedFromController()
             .build(), context);
-    return List.of(healths);
+    // the pods, for the workload slot of each (its controller), read from this cache instead of a GET per pod
+    InformerEventSource<Pod, WorkerHealthPolicy> pods = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Pod.class, WorkerHealthPolicy.class)
+            .withName(PODS)
+            .withSecondaryToPrimaryMapper(pod -> Set.of()) // a pod's WorkerHealth tells its changes
+            .withPrimaryToSecondaryMapper(p -> Set.of())
+            .withItemStore(new TransformingItemStore<>(InformerPruning::pod))
+            .withInformerListLimit(LIST_PAGE)
+            .withNamespacesInheritedFromController()
+            .build(), context);
+    return List.of(healths, pods);
+  }
+
+  private boolean counted(boolean matters) {
+    metrics.healthUpdate(matters);
+    return matters;
   }
 
   /**
@@ -102,13 +147,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   @Override
   public UpdateControl<WorkerHealthPolicy> reconcile(WorkerHealthPolicy cached, Context<WorkerHealthPolicy> context) {
     Edge edge = edge(context.getClient());
-    // the status is this controller's memory (history, pending intents): read it fresh, never from a stale cache
-    WorkerHealthPolicy policy = context.getClient().resources(WorkerHealthPolicy.class)
-        .inNamespace(cached.getMetadata().getNamespace()).withName(cached.getMetadata().getName()).get();
-    if (policy == null) {
-      forget(cached.getMetadata().getNamespace(), cached.getMetadata().getName());
-      return UpdateControl.noUpdate();
-    }
+    // the status is this controller's memory (history, pending intents): the cache, or this operator's own last write
+    // while the cache has not caught up with it (no GET: StatusWriter keeps that guarantee)
+    WorkerHealthPolicy policy = edge.statusWriter().latest(cached);
     Instant now = clock.instant();
     WorkerHealthPolicyStatus status = policy.getStatus() == null ? new WorkerHealthPolicyStatus() : policy.getStatus();
     PolicySettings settings;
@@ -126,9 +167,10 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     decision.remember(status, now);
     List<Plan.Verified> unannounced = new ArrayList<>(decision.plan().verifications());
     List<RemediationRecord> intents = decision.intents(now);
-    if (!recordIntents(edge, round, intents, unannounced)) {
+    StatusWriter.Result recorded = recordIntents(edge, round, intents, unannounced);
+    if (!recorded.stored()) {
       // the intent is not recorded: acting now could act twice after a restart; decide again shortly
-      return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+      return retry(recorded);
     }
     act(edge, round, intents);
     return report(edge, round, decision.plan(), observed, allowedBefore, unannounced);
@@ -166,9 +208,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
         if (edge == null) {
           TargetScaler scaler = new TargetScaler(client);
           EventRecorder events = new EventRecorder(client, clock);
-          edge = new Edge(new PolicyObserver(client, scaler),
-              new RemediationActions(lazyRestarter(client), scaler, events, metrics, timings),
-              StatusWriter.patching(client), events);
+          edge = new Edge(new RemediationActions(lazyRestarter(client), scaler, events, metrics, timings),
+              new StatusWriter(client, result -> metrics.statusWrite(result.name())), events, scaler);
         }
       }
     }
@@ -194,10 +235,20 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     };
   }
 
-  /** A deleted policy: its metrics and what was told about it go. */
-  private void forget(String ns, String name) {
+  /** A deleted policy: its metrics, what was told about it and the memory of its last status write go. */
+  void forget(String ns, String name) {
     metrics.forget(ns, name);
     told.remove(ns + "/" + name);
+    Edge e = edge;
+    if (e != null) {
+      e.statusWriter().forget(ns, name);
+    }
+  }
+
+  /** After a status write that did not go through: decide again from the newer version soon, or later. */
+  private UpdateControl<WorkerHealthPolicy> retry(StatusWriter.Result result) {
+    return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(result == StatusWriter.Result.CONFLICT
+        ? timings.recheck() : timings.blockedRetry());
   }
 
   /** An invalid spec: Ready=False with every problem, an Event when the message changes; nothing else is done. */
@@ -212,21 +263,25 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     status.setConditions(Conditions.set(status.getConditions(), "Ready", false, "InvalidSpec", e.getMessage(),
         generation, now.toString()));
     status.setObservedGeneration(generation);
-    if (!edge.statusWriter().write(policy, status)) {
-      return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+    StatusWriter.Result written = edge.statusWriter().write(policy, status);
+    if (!written.stored()) {
+      return retry(written);
     }
     return UpdateControl.noUpdate(); // nothing to do until the spec changes
   }
 
-  /** Observe: the WorkerHealths the selector matches (from the informer's cache), their slots, the scale targets. */
+  /** Observe: the WorkerHealths the selector matches, their slots (both from informer caches), the scale targets. */
   @SuppressWarnings("unchecked")
   private PolicyObservation observe(Edge edge, Context<WorkerHealthPolicy> context, WorkerHealthPolicy policy,
                                     PolicySettings settings, WorkerHealthPolicyStatus status, Instant now) {
     InformerEventSource<WorkerHealth, WorkerHealthPolicy> healths = (InformerEventSource<WorkerHealth, WorkerHealthPolicy>)
-        context.eventSourceRetriever().getEventSourceFor(WorkerHealth.class);
+        context.eventSourceRetriever().getEventSourceFor(WorkerHealth.class, HEALTHS);
+    InformerEventSource<Pod, WorkerHealthPolicy> pods = (InformerEventSource<Pod, WorkerHealthPolicy>)
+        context.eventSourceRetriever().getEventSourceFor(Pod.class, PODS);
     List<WorkerHealth> selected = healths.list(policy.getMetadata().getNamespace(),
         wh -> LabelSelectors.matches(policy.getSpec().getSelector(), wh.getMetadata().getLabels())).toList();
-    return edge.observer().observe(policy.getMetadata().getNamespace(), settings, selected, status.getHistory(), now);
+    return new PolicyObserver(pods::get, edge.scaler()).observe(policy.getMetadata().getNamespace(), settings,
+        selected, now);
   }
 
   /** Act on the intents an earlier run recorded but may not have carried out (it may have stopped in between). */
@@ -241,21 +296,21 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     }
   }
 
-  /** Record the intent before acting: false when it could not be written (then nothing may be done). */
-  private boolean recordIntents(Edge edge, Round round, List<RemediationRecord> intents,
-                                List<Plan.Verified> unannounced) {
+  /** Record the intent before acting: unless stored, nothing may be done. */
+  private StatusWriter.Result recordIntents(Edge edge, Round round, List<RemediationRecord> intents,
+                                            List<Plan.Verified> unannounced) {
     if (intents.isEmpty()) {
-      return true;
+      return StatusWriter.Result.UNCHANGED;
     }
     List<RemediationRecord> withIntents = new ArrayList<>(intents);
     withIntents.addAll(round.history);
     round.history = withIntents;
     round.status.setHistory(trim(round.history));
-    if (!edge.statusWriter().write(round.policy, round.status)) {
-      return false;
+    StatusWriter.Result written = edge.statusWriter().write(round.policy, round.status);
+    if (written.stored()) {
+      announce(edge, round.policy, unannounced);
     }
-    announce(edge, round.policy, unannounced);
-    return true;
+    return written;
   }
 
   /** Act on this round's intents, and tell. */
@@ -290,6 +345,11 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     if (report.recheckSoon()) {
       round.next = min(round.next, timings.recheck());
     }
+    // a report goes stale without any write: look again the moment the first one does
+    Instant stale = Freshness.nextStale(observed.pods(), settings.staleAfter(), round.now);
+    if (stale != null) {
+      round.next = min(round.next, Duration.between(round.now, stale));
+    }
     metrics.needsAttention(ns, name, report.attention());
     metrics.pods(ns, name, plan.counts());
     metrics.rules(ns, name, settings.rules().stream().collect(Collectors.toMap(
@@ -298,8 +358,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     metrics.escalationSteps(ns, name, settings.rules().stream().filter(PolicySettings.Rule::escalating)
         .collect(Collectors.toMap(PolicySettings.Rule::name, r -> r.steps().stream().skip(1)
             .map(PolicySettings.Step::action).collect(Collectors.toSet()), (a, b) -> a)));
-    if (!edge.statusWriter().write(policy, round.status)) {
-      return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+    StatusWriter.Result written = edge.statusWriter().write(policy, round.status);
+    if (!written.stored()) {
+      return retry(written);
     }
     announce(edge, policy, unannounced);
     return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(round.next);
@@ -350,7 +411,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     return kept;
   }
 
-  /** Replaces the status as a whole (one JSON Patch through the status subresource). */
+  /** Replaces the status as a whole (one JSON Patch through the status subresource), unconditionally. */
   static void writeStatus(KubernetesClient client, WorkerHealthPolicy policy, WorkerHealthPolicyStatus status) {
     StatusWriter.patch(client, policy, status);
   }
