@@ -27,6 +27,9 @@ import java.util.Collections;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
@@ -49,22 +52,40 @@ public final class LocalControlPlane implements AutoCloseable {
   private static final String ADMIN_USER = "e2e-admin";
   private static final String CONTROLLER_MANAGER_USER = "system:kube-controller-manager";
 
+  /**
+   * Flags added to the components' own (benchmarks: an audit log, a controller manager that writes faster).
+   *
+   * @param apiserver         extra kube-apiserver flags
+   * @param controllerManager extra kube-controller-manager flags
+   */
+  public record Flags(List<String> apiserver, List<String> controllerManager) {
+    public static final Flags NONE = new Flags(List.of(), List.of());
+  }
+
   private final Path workDirectory;
+  private final Flags flags;
   private final List<Process> processes = Collections.synchronizedList(new ArrayList<>());
+  private final Map<String, Process> byName = new ConcurrentHashMap<>();
   private final Thread shutdownHook = new Thread(this::stopProcesses, "control-plane-shutdown");
   private String serverUrl;
   private Path adminKubeconfig;
   private Path certificateAuthority;
   private String adminToken;
 
-  private LocalControlPlane(Path workDirectory) {
+  private LocalControlPlane(Path workDirectory, Flags flags) {
     // Absolute, since each component runs with the work directory as its own current directory.
     this.workDirectory = workDirectory.toAbsolutePath();
+    this.flags = flags;
   }
 
   /** Starts all components and returns once the API server is ready and the controllers act. */
   public static LocalControlPlane start(ControlPlaneBinaries binaries, Path workDirectory) {
-    LocalControlPlane controlPlane = new LocalControlPlane(workDirectory);
+    return start(binaries, workDirectory, Flags.NONE);
+  }
+
+  /** {@link #start(ControlPlaneBinaries, Path)} with extra flags for the components. */
+  public static LocalControlPlane start(ControlPlaneBinaries binaries, Path workDirectory, Flags flags) {
+    LocalControlPlane controlPlane = new LocalControlPlane(workDirectory, flags);
     Runtime.getRuntime().addShutdownHook(controlPlane.shutdownHook);
     try {
       controlPlane.startAll(binaries);
@@ -89,6 +110,11 @@ public final class LocalControlPlane implements AutoCloseable {
 
   public Path workDirectory() {
     return workDirectory;
+  }
+
+  /** The process of a running component ({@code etcd}, {@code kube-apiserver}, {@code kube-controller-manager}). */
+  public Optional<ProcessHandle> process(String component) {
+    return Optional.ofNullable(byName.get(component)).filter(Process::isAlive).map(Process::toHandle);
   }
 
   public Config adminConfig() {
@@ -146,7 +172,7 @@ public final class LocalControlPlane implements AutoCloseable {
     certificateAuthority = pki.resolve("apiserver.crt");
     Files.deleteIfExists(certificateAuthority);
     Files.deleteIfExists(pki.resolve("apiserver.key"));
-    Process apiserver = launch("kube-apiserver", List.of(binaries.kubeApiserver().toString(),
+    List<String> apiserverCommand = new ArrayList<>(List.of(binaries.kubeApiserver().toString(),
         "--etcd-servers=" + etcdUrl,
         "--bind-address=127.0.0.1",
         "--advertise-address=127.0.0.1",
@@ -160,6 +186,8 @@ public final class LocalControlPlane implements AutoCloseable {
         "--service-account-signing-key-file=" + serviceAccountPrivateKey,
         "--service-cluster-ip-range=10.96.0.0/16",
         "--allow-privileged=true"));
+    apiserverCommand.addAll(flags.apiserver());
+    Process apiserver = launch("kube-apiserver", apiserverCommand);
     awaitUp("kube-apiserver", apiserver,
         () -> Files.exists(certificateAuthority) && httpOk(serverUrl + "/readyz", certificateAuthority, adminToken));
 
@@ -168,7 +196,7 @@ public final class LocalControlPlane implements AutoCloseable {
     Path controllerManagerKubeconfig = write(pki.resolve("controller-manager.kubeconfig"),
         AdminKubeconfig.render(serverUrl, certificateAuthority, CONTROLLER_MANAGER_USER, controllerManagerToken));
 
-    Process controllerManager = launch("kube-controller-manager", List.of(
+    List<String> controllerManagerCommand = new ArrayList<>(List.of(
         binaries.kubeControllerManager().toString(),
         "--kubeconfig=" + controllerManagerKubeconfig,
         "--bind-address=127.0.0.1",
@@ -180,6 +208,8 @@ public final class LocalControlPlane implements AutoCloseable {
         "--root-ca-file=" + certificateAuthority,
         "--controllers=*",
         "--cert-dir=" + Files.createDirectories(workDirectory.resolve("controller-manager-certs"))));
+    controllerManagerCommand.addAll(flags.controllerManager());
+    Process controllerManager = launch("kube-controller-manager", controllerManagerCommand);
     // The service-account controller creating "default" shows the controllers run and can write.
     try (KubernetesClient client = adminClient()) {
       awaitUp("kube-controller-manager", controllerManager,
@@ -196,6 +226,7 @@ public final class LocalControlPlane implements AutoCloseable {
         .redirectOutput(log.toFile())
         .start();
     processes.add(process);
+    byName.put(name, process);
     LOG.info("Started {} (pid {}), log {}", name, process.pid(), log);
     return process;
   }

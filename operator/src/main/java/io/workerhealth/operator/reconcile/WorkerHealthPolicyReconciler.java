@@ -26,6 +26,7 @@ import io.workerhealth.operator.planning.Plan;
 import io.workerhealth.operator.planning.PolicyDecision;
 import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
+import io.workerhealth.operator.planning.SkipReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,6 +59,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthPolicyReconciler.class);
   private static final String HEALTHS = "workerhealths";
+  /** Skips that end with time alone (no WorkerHealth changes when they do). */
+  private static final Set<SkipReason> TIME_BOUND = Set.of(SkipReason.Cooldown, SkipReason.RateLimited);
   private static final String PODS = "pods";
   /**
    * When to look at a policy again.
@@ -342,7 +345,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     report.suppressed().forEach(reason -> metrics.suppressed(ns, name, reason));
     report.escalated().forEach(e -> metrics.escalation(ns, name, e.rule(), e.to()));
     report.notices().forEach(n -> edge.events().on(policy, n.type(), n.reason(), n.message()));
-    if (report.recheckSoon()) {
+    if (report.recheckSoon() || plan.skipped().stream().anyMatch(s -> TIME_BOUND.contains(s.reason()))) {
+      // a condition building up to 'for', a cooldown or a rate limit window ends without any write: look again soon
       round.next = min(round.next, timings.recheck());
     }
     // a report goes stale without any write: look again the moment the first one does
