@@ -83,6 +83,7 @@ final class SidecarFleet implements AutoCloseable {
   private final AtomicLong failures = new AtomicLong();
   private final AtomicLong created = new AtomicLong();
   private volatile long tick;
+  private volatile boolean paused;
   private Watch watch;
 
   /**
@@ -178,6 +179,9 @@ final class SidecarFleet implements AutoCloseable {
   void startHeartbeats() {
     ticker.scheduleAtFixedRate(() -> {
       ConcurrentLinkedQueue<Sidecar> due = buckets.get((int) (tick++ % buckets.size()));
+      if (paused) {
+        return;
+      }
       for (var it = due.iterator(); it.hasNext(); ) {
         Sidecar s = it.next();
         if (s.gone) {
@@ -188,6 +192,11 @@ final class SidecarFleet implements AutoCloseable {
         report(s);
       }
     }, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Holds the heartbeats back (true) or lets them go on (false). */
+  void pause(boolean pause) {
+    paused = pause;
   }
 
   /** A worker fails (since {@code since}): the status write a sidecar makes at that transition. */
