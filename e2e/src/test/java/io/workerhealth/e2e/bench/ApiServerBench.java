@@ -8,7 +8,9 @@ import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition
 import io.fabric8.kubernetes.api.model.apps.ReplicaSetBuilder;
 import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBindingBuilder;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.workerhealth.api.v1alpha1.RateLimit;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationRule;
@@ -108,7 +110,9 @@ public final class ApiServerBench {
         // the ReplicaSet controller creates the pods: let it write faster than its default 20/s
         List.of("--kube-api-qps=400", "--kube-api-burst=800", "--concurrent-replicaset-syncs=10"));
     try (LocalControlPlane cp = LocalControlPlane.start(ControlPlaneBinaries.locate(), work.resolve("control-plane"),
-        flags); KubernetesClient admin = cp.adminClient()) {
+        flags); KubernetesClient admin = new KubernetesClientBuilder().withConfig(new ConfigBuilder(cp.adminConfig())
+        // a busy API server answers lists of thousands late: wait for it rather than fail the run
+        .withRequestTimeout(120_000).build()).build()) {
       long apiserverPid = cp.process("kube-apiserver").orElseThrow().pid();
       long etcdPid = cp.process("etcd").orElseThrow().pid();
       installCrds(admin);
@@ -125,6 +129,9 @@ public final class ApiServerBench {
         say("%d pods and WorkerHealths in %ds", healths, Duration.between(t0, Instant.now()).toSeconds());
         fleet.startHeartbeats();
         createPolicies(admin, namespaces);
+        // the controller manager catches up with the new objects (garbage collector graph, ReplicaSet status) first
+        say("letting the control plane calm down for 60s; load average %s", ProcessStats.loadAverage());
+        TimeUnit.SECONDS.sleep(60);
 
         OperatorProcess operator = OperatorProcess.start(Path.of(options.getOrDefault("operator-jar",
             "operator/target/worker-health-operator.jar")), options.getOrDefault("operator-heap", "512m"), kubeconfig,
@@ -465,7 +472,7 @@ public final class ApiServerBench {
         nextSay = Instant.now().plusSeconds(30);
       }
       try {
-        TimeUnit.SECONDS.sleep(1); // polling the API server; no event to wait on
+        TimeUnit.SECONDS.sleep(5); // polling the API server; no event to wait on
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new IllegalStateException(e);

@@ -17,17 +17,17 @@ import java.util.TreeMap;
  * The API server's audit log of one user's requests (level Metadata, stage ResponseComplete): what the operator asked
  * of the API server, counted by the server itself rather than by the operator.
  */
-final class AuditLog {
+public final class AuditLog {
 
   /** One request: verb, resource (with subresource), name, when it was received, the response code. */
-  record Request(String verb, String resource, String namespace, String name, Instant received, int code) {
-    String what() {
+  public record Request(String verb, String resource, String namespace, String name, Instant received, int code) {
+    public String what() {
       return verb + " " + resource;
     }
   }
 
   /** The audit policy: everything the user does at level Metadata, one event per request, nothing else. */
-  static String policy(String user) {
+  public static String policy(String user) {
     return """
         apiVersion: audit.k8s.io/v1
         kind: Policy
@@ -43,17 +43,17 @@ final class AuditLog {
 
   private final Path file;
 
-  AuditLog(Path file) {
+  public AuditLog(Path file) {
     this.file = file;
   }
 
   /** Where the log ends now: the start of a window. */
-  long mark() throws IOException {
+  public long mark() throws IOException {
     return Files.exists(file) ? Files.size(file) : 0;
   }
 
   /** The requests logged from {@code from} (a {@link #mark()}) to the end; watches left out. */
-  List<Request> since(long from) throws IOException {
+  public List<Request> since(long from) throws IOException {
     List<Request> out = new ArrayList<>();
     if (!Files.exists(file)) {
       return out;
@@ -87,7 +87,7 @@ final class AuditLog {
   }
 
   /** Requests by "verb resource". */
-  static Map<String, Integer> count(List<Request> requests) {
+  public static Map<String, Integer> count(List<Request> requests) {
     Map<String, Integer> byWhat = new TreeMap<>();
     requests.forEach(r -> byWhat.merge(r.what(), 1, Integer::sum));
     return byWhat;

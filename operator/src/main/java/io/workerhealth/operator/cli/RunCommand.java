@@ -29,8 +29,10 @@ public final class RunCommand implements Callable<Integer> {
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
     WorkerHealthOperator operator = new WorkerHealthOperator(client, settings, Clock.systemUTC()).start();
-    LOG.info("reconciling WorkerHealthPolicies in {}; admin endpoints on port {}",
-        settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(), operator.adminPort());
+    LOG.info("reconciling WorkerHealthPolicies in {}{}; admin endpoints on port {}",
+        settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
+        settings.shardSelector() == null ? "" : " labelled " + settings.shardSelector() + " (lease "
+            + settings.leaseName() + ")", operator.adminPort());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       operator.close();
