@@ -6,6 +6,7 @@
 # worker's status change to the eviction request. See docs/operator.md.
 # Usage: operator/bench/apiserver.sh [healths] [policies] [heartbeatSeconds] [trials] [steadySeconds]
 # e.g.   operator/bench/apiserver.sh 50000 500 60 100 120
+# BENCH_JAVA_OPTS=-Dbench.jfr=true records a CPU profile of the operator (operator.jfr in the work directory).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cp_file=$(mktemp)
@@ -14,6 +15,6 @@ trap 'rm -f "$cp_file"' EXIT
   -Dmdep.includeScope=test >/dev/null
 CP="e2e/target/test-classes:$(cat "$cp_file")"
 healths=${1:-5000}
-exec java -Xmx3g -XX:+UseParallelGC -cp "$CP" io.workerhealth.e2e.bench.ApiServerBench \
+exec java -Xmx3g -XX:+UseParallelGC ${BENCH_JAVA_OPTS:-} -cp "$CP" io.workerhealth.e2e.bench.ApiServerBench \
   --healths "$healths" --policies "${2:-50}" --heartbeat "${3:-60}" --trials "${4:-100}" --steady "${5:-120}" \
   --work "e2e/target/apiserver-bench-$healths"

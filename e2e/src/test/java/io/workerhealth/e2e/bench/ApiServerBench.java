@@ -242,6 +242,8 @@ public final class ApiServerBench {
       rule.setAction(RemediationAction.RestartPod);
       spec.setRules(new ArrayList<>(List.of(rule)));
       spec.setCooldown("1s"); // restarts of one ReplicaSet follow each other in this benchmark
+      // a report is stale after three missed heartbeats (the default 2m suits the default 60s heartbeat)
+      spec.setStaleAfter(Math.max(120, 3 * heartbeat.toSeconds()) + "s");
       spec.setRateLimit(new RateLimit(1000, "1h"));
       spec.setMaxUnhealthy(new IntOrString("50%"));
       WorkerHealthPolicy policy = new WorkerHealthPolicy();
@@ -416,6 +418,8 @@ public final class ApiServerBench {
 
   private void memory(OperatorProcess operator) throws Exception {
     report.put("operator heap after GC MiB", round(ProcessStats.heapAfterGcMiB(operator.pid())));
+    // what that heap is made of, for reading later
+    Files.writeString(work.resolve("operator-histogram.txt"), ProcessStats.histogram(operator.pid()));
     report.put("operator RSS MiB", round(ProcessStats.rssMiB(operator.pid())));
     report.put("load average (end)", ProcessStats.loadAverage());
   }
@@ -508,8 +512,14 @@ public final class ApiServerBench {
       // a copy: a build meanwhile must not replace the jar under the running JVM
       Path copy = Files.copy(jar, log.resolveSibling("worker-health-operator.jar"),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      ProcessBuilder pb = new ProcessBuilder("java", "-Xmx" + heap, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError",
-          "-jar", copy.toString(), "run");
+      List<String> command = new ArrayList<>(List.of("java", "-Xmx" + heap, "-XX:+UseSerialGC",
+          "-XX:+ExitOnOutOfMemoryError"));
+      if (Boolean.getBoolean("bench.jfr")) {
+        // a CPU profile of the operator, for reading with `jfr print --events jdk.ExecutionSample`
+        command.add("-XX:StartFlightRecording=settings=profile,filename=" + log.resolveSibling("operator.jfr"));
+      }
+      command.addAll(List.of("-jar", copy.toString(), "run"));
+      ProcessBuilder pb = new ProcessBuilder(command);
       pb.environment().put("KUBECONFIG", kubeconfig.toString());
       pb.environment().put("WH_OPERATOR_PORT", String.valueOf(port));
       pb.environment().put("WH_LEADER_ELECTION", "true");
@@ -517,7 +527,10 @@ public final class ApiServerBench {
       pb.environment().put("WH_LOG_LEVEL", "WARN");
       pb.environment().put("MALLOC_ARENA_MAX", "2");
       pb.redirectErrorStream(true).redirectOutput(log.toFile());
-      return new OperatorProcess(pb.start(), port);
+      Process process = pb.start();
+      // stopped with this JVM however it ends (the control plane's own hook stops the rest)
+      Runtime.getRuntime().addShutdownHook(new Thread(process::destroy, "operator-shutdown"));
+      return new OperatorProcess(process, port);
     }
 
     long pid() {

@@ -61,6 +61,12 @@ final class ProcessStats {
     return usedK / 1024.0;
   }
 
+  /** The classes taking most of the heap (after a full GC), as jcmd prints them. */
+  static String histogram(long pid) throws IOException, InterruptedException {
+    String[] lines = jcmd(pid, "GC.class_histogram").split("\n");
+    return String.join("\n", java.util.Arrays.copyOf(lines, Math.min(lines.length, 40))) + "\n";
+  }
+
   private static String jcmd(long pid, String command) throws IOException, InterruptedException {
     Process p = new ProcessBuilder(List.of("jcmd", String.valueOf(pid), command)).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
