@@ -36,6 +36,8 @@ public final class OperatorMetrics {
       "workerhealth.policy.pods", "workerhealth.remediation.verifications", "workerhealth.escalations",
       "workerhealth.needs.attention");
   private final Map<String, AtomicInteger> attentionGauges = new ConcurrentHashMap<>();
+  /** WorkerHealth updates ignored [0] and reconciled [1]. */
+  private final Counter[] healthUpdates;
 
   public OperatorMetrics() {
     this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -43,9 +45,8 @@ public final class OperatorMetrics {
 
   public OperatorMetrics(PrometheusMeterRegistry registry) {
     this.registry = registry;
-    // operator-wide series, at zero from the start (see initialize)
-    healthUpdate(true, 0);
-    healthUpdate(false, 0);
+    // operator-wide series, at zero from the start (see initialize); counted on every WorkerHealth update, so kept
+    healthUpdates = new Counter[] {healthUpdates("ignored"), healthUpdates("reconciled")};
     for (String result : STATUS_WRITE_RESULTS) {
       statusWrites(result);
     }
@@ -59,13 +60,13 @@ public final class OperatorMetrics {
    * (a sidecar's heartbeat while every policy still holds the report fresh).
    */
   public void healthUpdate(boolean reconciled) {
-    healthUpdate(reconciled, 1);
+    healthUpdates[reconciled ? 1 : 0].increment();
   }
 
-  private void healthUpdate(boolean reconciled, int n) {
-    Counter.builder("workerhealth.health.updates")
+  private Counter healthUpdates(String result) {
+    return Counter.builder("workerhealth.health.updates")
         .description("WorkerHealth updates seen, by whether they reconcile the policies selecting the pod")
-        .tags("result", reconciled ? "reconciled" : "ignored").register(registry).increment(n);
+        .tags("result", result).register(registry);
   }
 
   /** A policy status write: {@code Written}, {@code Unchanged} (no request), {@code Conflict}, {@code Failed}. */

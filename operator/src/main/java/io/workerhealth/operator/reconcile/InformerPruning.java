@@ -11,12 +11,18 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * What the informers keep of each object: only the fields the operator reads, so that its heap grows by a small
  * constant per pod (measured in docs/operator.md). Used as java-operator-sdk's {@code TransformingItemStore}
- * transformation; the informer hands the full object to the event filter first, the pruned copy is what stays.
- * Strings that many objects share (label keys and values, worker names, owner kinds) are interned.
+ * transformation.
+ *
+ * <p>The object is pruned in place, not copied: the informer hands the same instance to its event handlers, and
+ * java-operator-sdk holds those events back until the informer has listed everything (its event source is busy
+ * starting), so a copy would leave every listed object in full in memory at once. Strings that many objects share
+ * (label keys and values, worker names, namespaces, owner kinds and names) are interned, and equal times within an
+ * object share one string.
  */
 final class InformerPruning {
 
@@ -25,88 +31,87 @@ final class InformerPruning {
   /**
    * A WorkerHealth as policies read it: name, namespace, uid, labels, creation and deletion times, the owning pod's
    * uid; the scrape interval; phase, scrape times, consecutive failures, and each worker's name, status and since
-   * when. Dropped: managed fields, annotations, the target URL, formats, messages, scrape errors.
+   * when. Dropped: managed fields, annotations, other owners, the target URL, formats, HTTP status, scrape errors,
+   * the workers' own words and messages.
    */
-  static WorkerHealth workerHealth(WorkerHealth full) {
-    WorkerHealth kept = new WorkerHealth();
-    ObjectMeta m = full.getMetadata();
-    ObjectMeta meta = bareMeta(m);
-    meta.setCreationTimestamp(m.getCreationTimestamp());
-    meta.setDeletionTimestamp(m.getDeletionTimestamp());
-    meta.setLabels(interned(m.getLabels()));
-    if (m.getOwnerReferences() != null) {
-      for (OwnerReference o : m.getOwnerReferences()) {
+  static WorkerHealth workerHealth(WorkerHealth wh) {
+    ObjectMeta meta = wh.getMetadata();
+    OwnerReference pod = null;
+    if (meta.getOwnerReferences() != null) {
+      for (OwnerReference o : meta.getOwnerReferences()) {
         if ("Pod".equals(o.getKind())) {
-          OwnerReference ref = new OwnerReference();
-          ref.setKind("Pod");
-          ref.setUid(o.getUid());
-          meta.setOwnerReferences(List.of(ref));
+          pod = new OwnerReference();
+          pod.setKind("Pod");
+          pod.setUid(o.getUid());
+          pod.setAdditionalProperties(Map.of());
           break;
         }
       }
     }
-    kept.setMetadata(meta);
+    bare(meta);
+    meta.setOwnerReferences(pod == null ? List.of() : List.of(pod));
     WorkerHealthSpec spec = new WorkerHealthSpec();
-    spec.setIntervalSeconds(full.getSpec() == null ? null : full.getSpec().getIntervalSeconds());
-    kept.setSpec(spec);
-    WorkerHealthStatus s = full.getStatus();
+    spec.setIntervalSeconds(wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds());
+    wh.setSpec(spec);
+    WorkerHealthStatus s = wh.getStatus();
     if (s == null) {
-      kept.setStatus(null);
-      return kept;
+      return wh;
     }
     WorkerHealthStatus status = new WorkerHealthStatus();
     status.setPhase(s.getPhase());
-    status.setLastScrapeTime(s.getLastScrapeTime());
-    status.setLastSuccessfulScrapeTime(s.getLastSuccessfulScrapeTime());
+    String scraped = s.getLastScrapeTime();
+    status.setLastScrapeTime(scraped);
+    status.setLastSuccessfulScrapeTime(same(s.getLastSuccessfulScrapeTime(), scraped));
     status.setConsecutiveFailures(s.getConsecutiveFailures());
     List<WorkerState> workers = new ArrayList<>(s.getWorkers().size());
+    String since = null;
     for (WorkerState w : s.getWorkers()) {
-      workers.add(new WorkerState(intern(w.getName()), w.getStatus(), null, null, w.getLastTransitionTime()));
+      // workers that changed together (usually all, when the pod started) share one time
+      since = same(w.getLastTransitionTime(), since);
+      workers.add(new WorkerState(intern(w.getName()), w.getStatus(), null, null, since));
     }
     status.setWorkers(List.copyOf(workers));
-    kept.setStatus(status);
-    return kept;
+    wh.setStatus(status);
+    return wh;
   }
 
   /**
    * A pod as the operator reads it: name, namespace, uid, labels, creation time and its controller (kind and name,
    * for the workload slot). Dropped: spec, status, annotations, managed fields, other owners.
    */
-  static Pod pod(Pod full) {
-    Pod kept = new Pod();
-    ObjectMeta m = full.getMetadata();
-    ObjectMeta meta = bareMeta(m);
-    meta.setCreationTimestamp(m.getCreationTimestamp());
-    meta.setLabels(interned(m.getLabels()));
-    if (m.getOwnerReferences() != null) {
-      for (OwnerReference o : m.getOwnerReferences()) {
+  static Pod pod(Pod p) {
+    ObjectMeta meta = p.getMetadata();
+    OwnerReference controller = null;
+    if (meta.getOwnerReferences() != null) {
+      for (OwnerReference o : meta.getOwnerReferences()) {
         if (Boolean.TRUE.equals(o.getController())) {
-          OwnerReference ref = new OwnerReference();
-          ref.setKind(intern(o.getKind()));
-          ref.setName(o.getName());
-          ref.setController(true);
-          meta.setOwnerReferences(List.of(ref));
+          controller = new OwnerReference();
+          controller.setKind(intern(o.getKind()));
+          controller.setName(intern(o.getName()));
+          controller.setController(true);
+          controller.setAdditionalProperties(Map.of());
           break;
         }
       }
     }
-    kept.setMetadata(meta);
-    return kept;
+    bare(meta);
+    meta.setOwnerReferences(controller == null ? List.of() : List.of(controller));
+    p.setSpec(null);
+    p.setStatus(null);
+    p.setAdditionalProperties(Map.of());
+    return p;
   }
 
-  /** Name, namespace, uid, resourceVersion; every collection an empty shared one. */
-  private static ObjectMeta bareMeta(ObjectMeta m) {
-    ObjectMeta meta = new ObjectMeta();
-    meta.setName(m.getName());
-    meta.setNamespace(intern(m.getNamespace()));
-    meta.setUid(m.getUid());
-    meta.setResourceVersion(m.getResourceVersion());
-    meta.setLabels(Map.of());
+  /** Keeps name, uid, resourceVersion, creation and deletion times and labels (interned); empties the rest. */
+  private static void bare(ObjectMeta meta) {
+    meta.setNamespace(intern(meta.getNamespace()));
+    meta.setLabels(interned(meta.getLabels()));
     meta.setAnnotations(Map.of());
-    meta.setOwnerReferences(List.of());
     meta.setFinalizers(List.of());
     meta.setManagedFields(List.of());
-    return meta;
+    meta.setGenerateName(null);
+    meta.setSelfLink(null);
+    meta.setAdditionalProperties(Map.of());
   }
 
   private static Map<String, String> interned(Map<String, String> labels) {
@@ -120,6 +125,11 @@ final class InformerPruning {
       }
     });
     return Map.copyOf(out);
+  }
+
+  /** {@code text}, or {@code other} when equal (one string instead of two). */
+  private static String same(String text, String other) {
+    return Objects.equals(text, other) ? other : text;
   }
 
   private static String intern(String s) {

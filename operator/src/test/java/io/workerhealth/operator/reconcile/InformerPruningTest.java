@@ -46,7 +46,7 @@ class InformerPruningTest {
   @Test
   void aWorkerHealthKeepsWhatPoliciesReadAndNothingElse() {
     WorkerHealth full = health("a", Duration.ofSeconds(3), Duration.ofMinutes(2));
-    WorkerHealth kept = InformerPruning.workerHealth(full);
+    WorkerHealth kept = InformerPruning.workerHealth(HealthFixtures.copy(full));
 
     assertThat(kept.getMetadata().getName()).isEqualTo("a");
     assertThat(kept.getMetadata().getNamespace()).isEqualTo("outpost");
@@ -73,11 +73,24 @@ class InformerPruningTest {
   }
 
   @Test
-  void sharedStringsAreInterned() {
+  void sharedStringsAreInternedAndEqualTimesOfAnObjectShareOne() {
     WorkerHealth a = InformerPruning.workerHealth(health("a", Duration.ZERO, null));
     WorkerHealth b = InformerPruning.workerHealth(health("b", Duration.ZERO, null));
     assertThat(a.getMetadata().getLabels().get("app")).isSameAs(b.getMetadata().getLabels().get("app"));
     assertThat(a.getStatus().getWorkers().get(1).getName()).isSameAs(b.getStatus().getWorkers().get(1).getName());
+    assertThat(a.getStatus().getLastSuccessfulScrapeTime()).isSameAs(a.getStatus().getLastScrapeTime());
+    assertThat(a.getStatus().getWorkers().get(1).getLastTransitionTime())
+        .isSameAs(a.getStatus().getWorkers().get(0).getLastTransitionTime());
+  }
+
+  @Test
+  void theObjectIsPrunedInPlaceSoTheInformersEventsHoldNoFullCopy() {
+    WorkerHealth listed = health("a", Duration.ZERO, null);
+    assertThat(InformerPruning.workerHealth(listed)).isSameAs(listed);
+    assertThat(listed.getMetadata().getManagedFields()).isEmpty();
+    Pod pod = pod("a");
+    assertThat(InformerPruning.pod(pod)).isSameAs(pod);
+    assertThat(pod.getSpec()).isNull();
   }
 
   static PolicySettings restartPolicy() throws InvalidPolicyException {
@@ -115,7 +128,8 @@ class InformerPruningTest {
     var fromFull = new RemediationPlanner().plan(settings,
         observer.observe("outpost", settings, full, NOW).pods(), List.of(), NOW);
     var fromPruned = new RemediationPlanner().plan(settings,
-        observer.observe("outpost", settings, full.stream().map(InformerPruning::workerHealth).toList(), NOW).pods(),
+        observer.observe("outpost", settings, full.stream().map(HealthFixtures::copy).map(InformerPruning::workerHealth)
+            .toList(), NOW).pods(),
         List.of(), NOW);
     assertThat(fromPruned).isEqualTo(fromFull);
     assertThat(fromPruned.actions()).extracting(d -> d.pod()).containsExactlyInAnyOrder("failing", "down");
@@ -124,7 +138,7 @@ class InformerPruningTest {
   @Test
   void aPodKeepsItsControllerLabelsAndCreationOnly() {
     Pod full = pod("a");
-    Pod kept = InformerPruning.pod(full);
+    Pod kept = InformerPruning.pod(Serialization.clone(full));
     assertThat(kept.getMetadata().getName()).isEqualTo("a");
     assertThat(kept.getMetadata().getUid()).isEqualTo("uid-a");
     assertThat(kept.getMetadata().getLabels()).isEqualTo(full.getMetadata().getLabels());

@@ -20,7 +20,7 @@ class WorkerHealthChangesTest {
 
   /** The operator's view is the pruned copy, as in the informer's store. */
   static boolean matters(WorkerHealth before, WorkerHealth after) {
-    return WorkerHealthChanges.matters(InformerPruning.workerHealth(before), after, NOW, STALE_AFTER);
+    return WorkerHealthChanges.matters(InformerPruning.workerHealth(copy(before)), after, NOW, STALE_AFTER);
   }
 
   @Test
@@ -49,7 +49,7 @@ class WorkerHealthChangesTest {
     assertThat(matters(stale, heartbeat(stale, Duration.ofMinutes(3)))).isTrue();
     // fresh for a policy with a long staleAfter, stale for one with a short one: the shortest counts
     WorkerHealth before = health("b", Duration.ofSeconds(40), null);
-    assertThat(WorkerHealthChanges.matters(InformerPruning.workerHealth(before), heartbeat(before,
+    assertThat(WorkerHealthChanges.matters(InformerPruning.workerHealth(copy(before)), heartbeat(before,
         Duration.ofSeconds(40)), NOW, Duration.ofSeconds(30))).isTrue();
   }
 
@@ -94,7 +94,7 @@ class WorkerHealthChangesTest {
     WorkerHealth relabelled = copy(before);
     relabelled.getMetadata().getLabels().put("workerhealth.io/exclude", "true");
     assertThat(matters(before, relabelled)).isTrue();
-    assertThat(WorkerHealthChanges.matters(InformerPruning.workerHealth(before), relabelled, NOW, null))
+    assertThat(WorkerHealthChanges.matters(InformerPruning.workerHealth(copy(before)), relabelled, NOW, null))
         .as("labels that may join another policy, even if none selects the pod now").isTrue();
 
     WorkerHealth adopted = copy(before);
@@ -123,6 +123,6 @@ class WorkerHealthChangesTest {
     WorkerHealth before = health("a", Duration.ofSeconds(5), null);
     WorkerHealth failed = copy(before);
     failed.getStatus().setPhase(HealthPhase.Failed);
-    assertThat(WorkerHealthChanges.matters(InformerPruning.workerHealth(before), failed, NOW, null)).isFalse();
+    assertThat(WorkerHealthChanges.matters(InformerPruning.workerHealth(copy(before)), failed, NOW, null)).isFalse();
   }
 }
