@@ -38,27 +38,35 @@ worker-health-sidecar
 {{- end -}}
 
 {{/* The rules the operator needs, in every namespace it watches. Kept exact: RbacProofIT compares them with the
-requests the operator makes (policies, WorkerHealths and pods are only read through informer caches: list and
-watch). */}}
+requests the operator makes (policies, WorkerHealths and pods are read through informer caches: list and watch). */}}
 {{- define "who.operatorNamespacedRules" -}}
+# patch: the finalizer that restores scaled targets' baselines when a policy is deleted (java-operator-sdk may get
+# the policy again when a finalizer change meets a conflict)
 - apiGroups: ["workerhealth.io"]
   resources: ["workerhealthpolicies"]
-  verbs: ["list", "watch"]
+  verbs: ["get", "list", "watch", "patch"]
 - apiGroups: ["workerhealth.io"]
   resources: ["workerhealths"]
   verbs: ["list", "watch"]
 - apiGroups: ["workerhealth.io"]
   resources: ["workerhealthpolicies/status"]
   verbs: ["patch"]
+# pods: their controllers (workload slots, bare pods) and the pods that never report, from an informer; a GET for a
+# pod the informer has not delivered yet
 - apiGroups: [""]
   resources: ["pods"]
-  verbs: ["list", "watch"]
+  verbs: ["get", "list", "watch"]
 - apiGroups: [""]
   resources: ["pods/eviction"]
   verbs: ["create"]
+# patch: a repeated Event raises the count of the one already written, as Kubernetes' own recorder does
 - apiGroups: [""]
   resources: ["events"]
-  verbs: ["create"]
+  verbs: ["create", "patch"]
+# no restart while a pod's Deployment or StatefulSet is mid-rollout (a ReplicaSet is read to find its Deployment)
+- apiGroups: ["apps"]
+  resources: ["replicasets", "deployments", "statefulsets"]
+  verbs: ["get"]
 # ScaleTarget: replicas are read and set through the scale subresource only. No replicasets/scale: a ReplicaSet a
 # Deployment owns is set back by the Deployment (scale the Deployment); other kinds need a Role added by the user
 - apiGroups: ["apps"]

@@ -76,8 +76,10 @@ class MonitoringProofIT {
           + "left of the threshold is queried",
       "WorkerHealthReportStale", "every sidecar scraped its app a moment ago: the report age left of the threshold "
           + "is queried",
-      "WorkerRemediationNotHelping", "one action did not help in the run (the StatefulSet's scale-up), the "
-          + "threshold is 3 in an hour: the NotRecovered count left of the threshold is queried",
+      "WorkerRemediationNotHelping", "one action did not help in the run (the StatefulSet's scale-up), the rule's "
+          + "maxNotRecovered is 3: the NotRecovered count over that limit, left of the threshold, is queried",
+      "WorkerRemediationSuppressed", "the run's outage lasts seconds, the threshold is outageHeldFor (10m): how "
+          + "long each policy has held, left of the threshold, is queried",
       "WorkerHealthOperatorDown", "the operator is up: the up series inside absent() is queried; then the operator "
           + "is stopped and the alert's own expression must return data");
 

@@ -6,8 +6,10 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.workerhealth.api.v1alpha1.OutageRecovery;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationRule;
+import io.workerhealth.api.v1alpha1.Verification;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicySpec;
 import io.workerhealth.demo.cluster.ControlPlaneCluster;
@@ -19,10 +21,13 @@ import io.workerhealth.demo.scenario.BrokerOutageSuppressesRestarts;
 import io.workerhealth.demo.scenario.DemoStage;
 import io.workerhealth.demo.scenario.ExpectationFailed;
 import io.workerhealth.demo.scenario.FailedConsumerRestartsPod;
+import io.workerhealth.demo.scenario.OutageRecoveredByCanary;
 import io.workerhealth.demo.scenario.Scenario;
 import io.workerhealth.demo.scenario.TooFewHealthyConsumersScales;
 import io.workerhealth.demo.view.ClusterView;
 import io.workerhealth.demo.view.Narration;
+import io.workerhealth.examples.LoopbackBroker;
+import io.workerhealth.examples.SampleAppConfig;
 import io.workerhealth.operator.OperatorSettings;
 import io.workerhealth.operator.WorkerHealthOperator;
 import io.workerhealth.operator.reconcile.WorkerHealthPolicyReconciler;
@@ -53,6 +58,9 @@ public final class Demo {
   static final String POLICY = "restart-consumers";
   static final Duration RULE_FOR = Duration.ofSeconds(3);
   static final Duration SCRAPE_INTERVAL = Duration.ofMillis(500);
+  /** How often the apps' consumers reach for the broker, and how many errors in a row stop them for good. */
+  static final Duration BROKER_CHECK = Duration.ofMillis(200);
+  static final int CONSUMER_MAX_ERRORS = 5;
   /** The operator's timings, shortened to the demo's pace (the defaults are 30s, 5s, 60s). */
   static final WorkerHealthPolicyReconciler.Timings OPERATOR_TIMINGS = new WorkerHealthPolicyReconciler.Timings(
       Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ofSeconds(2));
@@ -68,7 +76,8 @@ public final class Demo {
         new AllHealthy(REPLICAS),
         new FailedConsumerRestartsPod(REPLICAS),
         new BrokerOutageSuppressesRestarts(REPLICAS),
-        new TooFewHealthyConsumersScales(DEPLOYMENT, REPLICAS));
+        new TooFewHealthyConsumersScales(DEPLOYMENT, REPLICAS),
+        new OutageRecoveredByCanary(REPLICAS));
   }
 
   public static int run(String[] args, PrintStream out) {
@@ -113,8 +122,14 @@ public final class Demo {
       toClose.add(client);
       createWorkload(client, narration);
       cluster.startControllers(NAMESPACE, DEPLOYMENT);
+      LoopbackBroker broker = LoopbackBroker.open();
+      toClose.add(broker);
+      narration.say("a stand-in message broker listens on " + broker.address() + "; each app's consumers check it "
+          + "every " + BROKER_CHECK.toMillis() + "ms and stop for good after " + CONSUMER_MAX_ERRORS
+          + " errors in a row, as hookdeck/outpost's do");
       InProcessKubelet kubelet = new InProcessKubelet(cluster.newClient(), NAMESPACE, POD_LABELS, SCRAPE_INTERVAL,
-          workDirectory, clock, narration).start();
+          workDirectory, clock, narration, SampleAppConfig.defaults().withBroker(broker.address(),
+              CONSUMER_MAX_ERRORS, BROKER_CHECK)).start();
       toClose.add(0, kubelet);
       createPolicy(client, narration);
       KubernetesClient operatorClient = cluster.newClient();
@@ -125,7 +140,27 @@ public final class Demo {
       narration.say("operator started, watching namespace " + NAMESPACE);
 
       DemoStage stage = new DemoStage(client, NAMESPACE, POD_LABELS, POLICY, RULE_FOR, kubelet::runningPods,
-          kubelet::fault, new ClusterView(client, NAMESPACE, clock, narration), narration, clock);
+          kubelet::fault, new ClusterView(client, NAMESPACE, clock, narration), narration, clock)
+          .withBroker(new DemoStage.Broker() {
+            @Override
+            public void stop() {
+              broker.stop();
+            }
+
+            @Override
+            public void start() {
+              try {
+                broker.start();
+              } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+              }
+            }
+
+            @Override
+            public String address() {
+              return broker.address();
+            }
+          });
       int code = play(scenarios(), stage, narration);
       if (options.keepRunning() && cluster.kubeconfig().isPresent()) {
         keepRunning(cluster.kubeconfig().get(), kubelet, narration);
@@ -197,11 +232,18 @@ public final class Demo {
     rule.setWorkers(new ArrayList<>(List.of("*-consumer")));
     rule.setFor(RULE_FOR.toSeconds() + "s");
     rule.setAction(RemediationAction.RestartPod);
+    rule.setVerification(new Verification("4s", 3)); // a replacement is healthy within a second or two here
     WorkerHealthPolicySpec spec = new WorkerHealthPolicySpec();
     spec.setSelector(new LabelSelector(null, POD_LABELS));
     spec.setRules(new ArrayList<>(List.of(rule)));
     spec.setMaxUnhealthy(new IntOrString("50%"));
     spec.setCooldown("10s");
+    // at the demo's pace: an outage shorter than 8s is left alone; canaries back off 2s, then 4s
+    OutageRecovery recovery = new OutageRecovery();
+    recovery.setAfter("8s");
+    recovery.setBackoff("2s");
+    recovery.setMaxBackoff("4s");
+    spec.setRecovery(recovery);
     WorkerHealthPolicy policy = new WorkerHealthPolicy();
     policy.getMetadata().setName(POLICY);
     policy.getMetadata().setNamespace(NAMESPACE);

@@ -3,12 +3,15 @@ package io.workerhealth.demo;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.workerhealth.demo.view.Narration;
+import io.workerhealth.examples.BrokerUnreachableException;
 import io.workerhealth.examples.SampleAppConfig;
 import io.workerhealth.examples.SampleWorkerApp;
 import io.workerhealth.sidecar.SidecarRunner;
 import io.workerhealth.sidecar.config.SidecarConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,6 +20,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,17 +35,46 @@ import org.slf4j.LoggerFactory;
  * Runs the containers of the demo's pods in this JVM, as a kubelet would on a node: for each pod of the Deployment, the
  * sample app on a free loopback port and a sidecar scraping it, configured as the example manifests configure them
  * (POD_NAME, POD_NAMESPACE, POD_UID from the downward API; the pod's labels in a file like the downward-API volume).
- * When a pod is gone (evicted, scaled down) its app and sidecar are stopped.
+ * When a pod is gone (evicted, scaled down) its app and sidecar are stopped. An app that exits at start (the sample
+ * app refuses to start while its broker is down) is started again after a growing delay, as a kubelet does
+ * (CrashLoopBackOff, at the demo's pace); its sidecar meanwhile reports the endpoint unreachable.
  */
 final class InProcessKubelet implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(InProcessKubelet.class);
 
-  /** One pod's containers. */
-  record PodContainers(String uid, SampleWorkerApp app, SidecarRunner sidecar, Path labelsFile) {
+  /** The first delay before an app that exited is started again; it doubles up to {@link #MAX_RESTART_DELAY}. */
+  static final Duration FIRST_RESTART_DELAY = Duration.ofSeconds(1);
+  static final Duration MAX_RESTART_DELAY = Duration.ofSeconds(4);
+
+  /** One pod's containers: the sidecar runs throughout, the app when it could start. */
+  static final class PodContainers {
+    final String uid;
+    final int port;
+    final SidecarRunner sidecar;
+    final Path labelsFile;
+    volatile SampleWorkerApp app;
+    Instant nextStart;
+    Duration restartDelay = FIRST_RESTART_DELAY;
+
+    PodContainers(String uid, int port, SampleWorkerApp app, SidecarRunner sidecar, Path labelsFile) {
+      this.uid = uid;
+      this.port = port;
+      this.app = app;
+      this.sidecar = sidecar;
+      this.labelsFile = labelsFile;
+    }
+
+    String uid() {
+      return uid;
+    }
+
     void stop() {
       sidecar.close(); // first, so that it does not report the app going away
-      app.close();
+      SampleWorkerApp a = app;
+      if (a != null) {
+        a.close();
+      }
       try {
         Files.deleteIfExists(labelsFile);
       } catch (IOException e) {
@@ -57,6 +90,7 @@ final class InProcessKubelet implements AutoCloseable {
   private final Path workDirectory;
   private final Clock clock;
   private final Narration narration;
+  private final SampleAppConfig appConfig;
   private final Map<String, PodContainers> running = new TreeMap<>();
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private RepeatingTask loop;
@@ -66,8 +100,10 @@ final class InProcessKubelet implements AutoCloseable {
     return t;
   });
 
+  /** @param appConfig how each pod's app is configured (its port is chosen per pod) */
   InProcessKubelet(KubernetesClient client, String namespace, Map<String, String> selector, Duration scrapeInterval,
-                   Path workDirectory, Clock clock, Narration narration) {
+                   Path workDirectory, Clock clock, Narration narration, SampleAppConfig appConfig) {
+    this.appConfig = appConfig;
     this.client = client;
     this.namespace = namespace;
     this.selector = selector;
@@ -100,20 +136,43 @@ final class InProcessKubelet implements AutoCloseable {
         running.put(pod.getMetadata().getName(), startContainers(pod));
       }
     }
+    running.forEach((name, containers) -> {
+      if (containers.app == null && !clock.instant().isBefore(containers.nextStart)) {
+        startApp(name, containers);
+      }
+    });
+  }
+
+  /** Starts the pod's app; when it exits at start, the next try is later, each time twice as late (to a maximum). */
+  private void startApp(String name, PodContainers containers) {
+    try {
+      containers.app = SampleWorkerApp.start(appConfig.withBindAddress("127.0.0.1").withPort(containers.port), clock);
+      containers.restartDelay = FIRST_RESTART_DELAY;
+    } catch (BrokerUnreachableException e) {
+      narration.say("kubelet: pod " + name + ": the app exited: " + e.getMessage() + "; starting it again in "
+          + containers.restartDelay.toMillis() + "ms (CrashLoopBackOff)");
+      containers.nextStart = clock.instant().plus(containers.restartDelay);
+      Duration doubled = containers.restartDelay.multipliedBy(2);
+      containers.restartDelay = doubled.compareTo(MAX_RESTART_DELAY) > 0 ? MAX_RESTART_DELAY : doubled;
+    } catch (IOException e) {
+      throw new UncheckedIOException("could not start the app of pod " + name, e);
+    }
   }
 
   private PodContainers startContainers(Pod pod) {
     String name = pod.getMetadata().getName();
-    SampleWorkerApp app = null;
     try {
-      app = SampleWorkerApp.start(SampleAppConfig.defaults().withBindAddress("127.0.0.1").withPort(0), clock);
+      int port;
+      try (ServerSocket free = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+        port = free.getLocalPort();
+      }
       Path labels = workDirectory.resolve(name + ".labels");
       StringBuilder text = new StringBuilder(); // the downward API's format: key="value" per line
       new TreeMap<>(pod.getMetadata().getLabels()).forEach((k, v) -> text.append(k).append("=\"").append(v)
           .append("\"\n"));
       Files.writeString(labels, text);
       SidecarConfig config = SidecarConfig.fromEnv(Map.of(
-          "WH_TARGET_URL", "http://127.0.0.1:" + app.port() + "/healthz",
+          "WH_TARGET_URL", "http://127.0.0.1:" + port + "/healthz",
           "WH_FORMAT", "outpost",
           "WH_INTERVAL", scrapeInterval.toMillis() + "ms",
           "WH_TIMEOUT", Math.max(100, scrapeInterval.toMillis() * 4 / 5) + "ms",
@@ -123,14 +182,14 @@ final class InProcessKubelet implements AutoCloseable {
           "POD_NAMESPACE", namespace,
           "POD_UID", pod.getMetadata().getUid(),
           "WH_LABELS_FILE", labels.toString()));
-      SidecarRunner sidecar = new SidecarRunner(config, client, clock).start();
-      narration.say("kubelet: pod " + name + " started: app on 127.0.0.1:" + app.port() + ", sidecar scraping every "
-          + scrapeInterval.toMillis() + "ms");
-      return new PodContainers(pod.getMetadata().getUid(), app, sidecar, labels);
+      PodContainers containers = new PodContainers(pod.getMetadata().getUid(), port, null,
+          new SidecarRunner(config, client, clock).start(), labels);
+      startApp(name, containers);
+      narration.say("kubelet: pod " + name + " started: app on 127.0.0.1:" + port
+          + (containers.app == null ? " (exited)" : "") + ", sidecar scraping every " + scrapeInterval.toMillis()
+          + "ms");
+      return containers;
     } catch (IOException e) {
-      if (app != null) {
-        app.close();
-      }
       throw new UncheckedIOException("could not start the containers of pod " + name, e);
     }
   }
@@ -143,7 +202,7 @@ final class InProcessKubelet implements AutoCloseable {
   /** Pod name → the port its app listens on (loopback), sorted by pod. */
   synchronized Map<String, Integer> appPorts() {
     Map<String, Integer> ports = new TreeMap<>();
-    running.forEach((pod, containers) -> ports.put(pod, containers.app().port()));
+    running.forEach((pod, containers) -> ports.put(pod, containers.port));
     return ports;
   }
 
@@ -153,10 +212,10 @@ final class InProcessKubelet implements AutoCloseable {
     synchronized (this) {
       containers = running.get(pod);
     }
-    if (containers == null) {
-      throw new IllegalStateException("pod " + pod + " does not run here");
+    if (containers == null || containers.app == null) {
+      throw new IllegalStateException("the app of pod " + pod + " does not run here");
     }
-    URI url = URI.create("http://127.0.0.1:" + containers.app().port() + pathAndQuery);
+    URI url = URI.create("http://127.0.0.1:" + containers.port + pathAndQuery);
     try {
       HttpResponse<String> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
           .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());

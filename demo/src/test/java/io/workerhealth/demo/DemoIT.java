@@ -22,7 +22,7 @@ class DemoIT {
     assertThat(out)
         .contains("Kubernetes API: the fabric8 mock API server (CRUD mode)")
         // the tables kubectl would print, with the CRDs' printer columns
-        .containsPattern("NAME +PHASE +WORKERS +FAILING +LAST-SCRAPE +AGE")
+        .containsPattern("NAME +PHASE +WORKERS +FAILING +LAST-REPORT +AGE")
         .containsPattern("NAME +SELECTED +HEALTHY +FAILING +REMEDIATION-ALLOWED +LAST-REMEDIATION +AGE")
         .containsPattern("shop-\\w+-\\w+ +Failed +3/4 +deliverymq-consumer")
         .containsPattern("restart-consumers +3 +0 +3 +False")
@@ -48,6 +48,17 @@ class DemoIT {
         .containsPattern("event Normal +ScaledDown +workerhealthpolicy/restart-consumers: scaled Deployment/shop from"
             + " 4 to 3")
         .contains("ok: the operator has taken the restart rule back")
-        .contains("=== All 4 scenarios held their expectations");
+        // scenario 5: an outage the app does not recover from by itself: held, a canary, a rolling recovery
+        .contains("ok: the policy holds: RemediationAllowed=False (TooManyUnhealthy), OutageRecovery=True (OutageHeld)")
+        .containsPattern("event Warning +OutageHeld +workerhealthpolicy/restart-consumers: ")
+        .contains("ok: after recovery.after, one pod, the canary, is restarted: a RecoveryCanary event")
+        .containsPattern("kubelet: pod shop-\\w+-\\w+: the app exited: refusing to start")
+        .containsPattern("event Warning +RecoveryBackingOff +workerhealthpolicy/restart-consumers: the canary "
+            + "shop-\\w+-\\w+ did not recover")
+        .contains("ok: only the canary pays")
+        .containsPattern("event Normal +RollingRecovery +workerhealthpolicy/restart-consumers: ")
+        .contains("ok: all 3 pods are Healthy 4/4 again, the recovery is over (RecoveryComplete)")
+        .containsPattern("from the broker back to all pods Healthy: \\d+\\.\\ds")
+        .contains("=== All 5 scenarios held their expectations");
   }
 }

@@ -155,7 +155,7 @@ class ControlPlaneE2E {
 
     List<String> columns = new ArrayList<>();
     table.get("columnDefinitions").forEach(column -> columns.add(column.get("name").asText()));
-    assertThat(columns).startsWith("Name", "Phase", "Workers", "Failing", "Last-Scrape", "Age");
+    assertThat(columns).startsWith("Name", "Phase", "Workers", "Failing", "Last-Report", "Age");
     JsonNode cells = table.get("rows").get(0).get("cells");
     assertThat(List.of(cells.get(0).asText(), cells.get(1).asText(), cells.get(2).asText(), cells.get(3).asText()))
         .containsExactly("printed", "Degraded", "3/4", "billing");

@@ -163,7 +163,7 @@ class WorkerHealthLoopE2E {
     await().atMost(TIMEOUT).until(() -> admin.resources(WorkerHealth.class).inNamespace(APP_NS).list().getItems()
         .stream().filter(w -> w.getStatus() != null && w.getStatus().getPhase() == HealthPhase.Healthy).count() == 3);
     JsonNode wh = table("/apis/workerhealth.io/v1alpha1/namespaces/" + APP_NS + "/workerhealths");
-    assertThat(columns(wh)).startsWith("Name", "Phase", "Workers", "Failing", "Last-Scrape", "Age");
+    assertThat(columns(wh)).startsWith("Name", "Phase", "Workers", "Failing", "Last-Report", "Age");
     assertThat(wh.get("rows")).hasSize(3).allSatisfy(row -> {
       assertThat(row.get("cells").get(1).asText()).isEqualTo("Healthy");
       assertThat(row.get("cells").get(2).asText()).isEqualTo("4/4");

@@ -15,13 +15,28 @@ import java.util.Map;
  * @param failWorkers workers failed from the start ({@code FAIL_WORKERS}, comma-separated)
  * @param healthzHang how long each {@code /healthz} is held from the start ({@code HANG_HEALTHZ} and
  *     {@code HANG_HEALTHZ_SECONDS}); zero for none
+ * @param broker the message broker the consumers depend on, {@code host:port} ({@code BROKER_ADDRESS}), or null for
+ *     none: with one, the app refuses to start while it does not answer, and its consumers fail while it is down
+ * @param consumerMaxErrors broker errors in a row after which the consumers stop for good, as Outpost's do
+ *     ({@code CONSUMER_MAX_ERRORS}, default 10); 0: they never give up and recover with the broker
+ * @param brokerCheckInterval how often the consumers reach for the broker ({@code BROKER_CHECK_INTERVAL_MS}, default
+ *     1000)
  */
-public record SampleAppConfig(String bindAddress, int port, List<String> failWorkers, Duration healthzHang) {
+public record SampleAppConfig(String bindAddress, int port, List<String> failWorkers, Duration healthzHang,
+                              String broker, int consumerMaxErrors, Duration brokerCheckInterval) {
 
   public static final String DEFAULT_BIND_ADDRESS = "0.0.0.0";
   public static final int DEFAULT_PORT = 8080;
   /** Longer than any sensible scrape timeout, so a hung {@code /healthz} surely times the scraper out. */
   public static final Duration DEFAULT_HANG = Duration.ofSeconds(30);
+  /** hookdeck/outpost's consumers stop after about 10 consecutive broker errors. */
+  public static final int DEFAULT_CONSUMER_MAX_ERRORS = 10;
+  public static final Duration DEFAULT_BROKER_CHECK_INTERVAL = Duration.ofSeconds(1);
+
+  public SampleAppConfig(String bindAddress, int port, List<String> failWorkers, Duration healthzHang) {
+    this(bindAddress, port, failWorkers, healthzHang, null, DEFAULT_CONSUMER_MAX_ERRORS,
+        DEFAULT_BROKER_CHECK_INTERVAL);
+  }
 
   public SampleAppConfig {
     failWorkers = List.copyOf(failWorkers);
@@ -31,6 +46,15 @@ public record SampleAppConfig(String bindAddress, int port, List<String> failWor
     if (healthzHang.isNegative()) {
       throw new IllegalArgumentException("the /healthz hang must not be negative, got " + healthzHang);
     }
+    if (broker != null && !broker.matches("[^\\s:]+:[0-9]{1,5}")) {
+      throw new IllegalArgumentException("BROKER_ADDRESS must be host:port, got '" + broker + "'");
+    }
+    if (consumerMaxErrors < 0) {
+      throw new IllegalArgumentException("CONSUMER_MAX_ERRORS must be 0 or more, got " + consumerMaxErrors);
+    }
+    if (brokerCheckInterval.isNegative() || brokerCheckInterval.isZero()) {
+      throw new IllegalArgumentException("the broker check interval must be positive, got " + brokerCheckInterval);
+    }
   }
 
   /** Defaults: every worker healthy, no hang, port 8080 on every interface. */
@@ -39,21 +63,51 @@ public record SampleAppConfig(String bindAddress, int port, List<String> failWor
   }
 
   public SampleAppConfig withPort(int newPort) {
-    return new SampleAppConfig(bindAddress, newPort, failWorkers, healthzHang);
+    return new SampleAppConfig(bindAddress, newPort, failWorkers, healthzHang, broker, consumerMaxErrors,
+        brokerCheckInterval);
   }
 
   public SampleAppConfig withBindAddress(String newBindAddress) {
-    return new SampleAppConfig(newBindAddress, port, failWorkers, healthzHang);
+    return new SampleAppConfig(newBindAddress, port, failWorkers, healthzHang, broker, consumerMaxErrors,
+        brokerCheckInterval);
   }
 
-  /** Reads {@code PORT}, {@code BIND_ADDRESS}, {@code FAIL_WORKERS}, {@code HANG_HEALTHZ}, {@code HANG_HEALTHZ_SECONDS}. */
+  /** Consumers that depend on a broker: {@code maxErrors} errors in a row stop them for good (0: never). */
+  public SampleAppConfig withBroker(String address, int maxErrors, Duration checkInterval) {
+    return new SampleAppConfig(bindAddress, port, failWorkers, healthzHang, address, maxErrors, checkInterval);
+  }
+
+  /**
+   * Reads {@code PORT}, {@code BIND_ADDRESS}, {@code FAIL_WORKERS}, {@code HANG_HEALTHZ}, {@code HANG_HEALTHZ_SECONDS},
+   * {@code BROKER_ADDRESS}, {@code CONSUMER_MAX_ERRORS}, {@code BROKER_CHECK_INTERVAL_MS}.
+   */
   public static SampleAppConfig fromEnvironment(Map<String, String> env) {
     String bind = blankToNull(env.get("BIND_ADDRESS"));
     return new SampleAppConfig(
         bind == null ? DEFAULT_BIND_ADDRESS : bind,
         parsePort(env.get("PORT")),
         parseWorkers(env.get("FAIL_WORKERS")),
-        parseHang(env.get("HANG_HEALTHZ"), env.get("HANG_HEALTHZ_SECONDS")));
+        parseHang(env.get("HANG_HEALTHZ"), env.get("HANG_HEALTHZ_SECONDS")),
+        blankToNull(env.get("BROKER_ADDRESS")),
+        parseCount(env.get("CONSUMER_MAX_ERRORS"), "CONSUMER_MAX_ERRORS", DEFAULT_CONSUMER_MAX_ERRORS),
+        Duration.ofMillis(Math.max(1, parseCount(env.get("BROKER_CHECK_INTERVAL_MS"), "BROKER_CHECK_INTERVAL_MS",
+            (int) DEFAULT_BROKER_CHECK_INTERVAL.toMillis()))));
+  }
+
+  private static int parseCount(String raw, String variable, int dflt) {
+    String value = blankToNull(raw);
+    if (value == null) {
+      return dflt;
+    }
+    try {
+      int n = Integer.parseInt(value);
+      if (n >= 0) {
+        return n;
+      }
+    } catch (NumberFormatException ignored) {
+      // reported below with the variable's name
+    }
+    throw new IllegalArgumentException(variable + " must be a whole number, 0 or more, got '" + raw + "'");
   }
 
   private static int parsePort(String raw) {

@@ -1,11 +1,16 @@
 package io.workerhealth.examples;
 
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A small multi-worker app shaped like hookdeck/outpost: an {@code http-server} and three queue consumers running as
@@ -23,21 +28,33 @@ public final class SampleWorkerApp implements AutoCloseable {
   private final List<SimulatedWorker> workers;
   private final List<Thread> threads;
   private final SampleAppHttpServer http;
+  private final ScheduledExecutorService brokerChecks;
+  private final BrokerConsumers consumers;
   private final CountDownLatch closed = new CountDownLatch(1);
 
   private SampleWorkerApp(WorkerSupervisor supervisor, List<SimulatedWorker> workers, List<Thread> threads,
-      SampleAppHttpServer http) {
+      SampleAppHttpServer http, ScheduledExecutorService brokerChecks, BrokerConsumers consumers) {
     this.supervisor = supervisor;
     this.workers = workers;
     this.threads = threads;
     this.http = http;
+    this.brokerChecks = brokerChecks;
+    this.consumers = consumers;
   }
 
   /**
    * Applies the start-up faults, starts one thread per worker and serves HTTP. Unknown worker names in
-   * {@code FAIL_WORKERS} are rejected before anything starts.
+   * {@code FAIL_WORKERS} are rejected before anything starts. With a broker, the app refuses to start while it does
+   * not answer ({@link BrokerUnreachableException}), and its consumers follow it (see {@link BrokerConsumers}).
    */
   public static SampleWorkerApp start(SampleAppConfig config, Clock clock) throws IOException {
+    if (config.broker() != null) {
+      try {
+        reach(config.broker(), config.brokerCheckInterval());
+      } catch (IOException e) {
+        throw new BrokerUnreachableException(config.broker(), e);
+      }
+    }
     WorkerSupervisor supervisor = new WorkerSupervisor(WorkerSupervisor.SAMPLE_WORKERS, clock);
     config.failWorkers().forEach(supervisor::fail);
     supervisor.hangHealthz(config.healthzHang());
@@ -53,7 +70,45 @@ public final class SampleWorkerApp implements AutoCloseable {
     }
     SampleAppHttpServer http = SampleAppHttpServer.start(supervisor, workers, config.bindAddress(), config.port());
     threads.forEach(Thread::start);
-    return new SampleWorkerApp(supervisor, List.copyOf(workers), List.copyOf(threads), http);
+    ScheduledExecutorService checks = null;
+    BrokerConsumers consumers = null;
+    if (config.broker() != null) {
+      BrokerConsumers c = new BrokerConsumers(supervisor, config.consumerMaxErrors());
+      checks = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "broker-check");
+        t.setDaemon(true);
+        return t;
+      });
+      checks.scheduleWithFixedDelay(() -> {
+        boolean answers;
+        try {
+          reach(config.broker(), config.brokerCheckInterval());
+          answers = true;
+        } catch (IOException e) {
+          answers = false;
+        }
+        List<String> changed = c.checked(answers);
+        if (!changed.isEmpty()) {
+          LOG.log(System.Logger.Level.INFO, "broker {0} {1}: consumers {2} {3}", config.broker(),
+              answers ? "answers" : "does not answer", changed, answers ? "recovered" : "failed");
+        }
+      }, config.brokerCheckInterval().toMillis(), config.brokerCheckInterval().toMillis(), TimeUnit.MILLISECONDS);
+      consumers = c;
+    }
+    return new SampleWorkerApp(supervisor, List.copyOf(workers), List.copyOf(threads), http, checks, consumers);
+  }
+
+  private static void reach(String broker, Duration timeout) throws IOException {
+    int colon = broker.lastIndexOf(':');
+    try (Socket socket = new Socket()) {
+      socket.connect(new InetSocketAddress(broker.substring(0, colon), Integer.parseInt(broker.substring(colon + 1))),
+          (int) Math.max(1, timeout.toMillis()));
+    }
+  }
+
+  /** The consumers' view of the broker, or null when the app has none. */
+  public BrokerConsumers brokerConsumers() {
+    return consumers;
   }
 
   public int port() {
@@ -73,6 +128,9 @@ public final class SampleWorkerApp implements AutoCloseable {
   public void close() {
     if (closed.getCount() == 0) {
       return;
+    }
+    if (brokerChecks != null) {
+      brokerChecks.shutdownNow();
     }
     http.close();
     workers.forEach(SimulatedWorker::stop);
@@ -107,6 +165,10 @@ public final class SampleWorkerApp implements AutoCloseable {
     } catch (IllegalArgumentException e) {
       System.err.println("sample-worker-app: " + e.getMessage());
       System.exit(2);
+      return;
+    } catch (BrokerUnreachableException e) {
+      System.err.println("sample-worker-app: " + e.getMessage());
+      System.exit(1);
       return;
     } catch (IOException e) {
       System.err.println("sample-worker-app: cannot listen on " + config.bindAddress() + ":" + config.port()

@@ -213,76 +213,61 @@ class ManifestsTest {
 
   // ---- WorkerHealthPolicy examples -----------------------------------------------------------------------------
 
-  private static final Set<String> SPEC_FIELDS = Set.of(
-      "selector", "rules", "maxUnhealthy", "maxConcurrent", "cooldown", "rateLimit", "staleAfter", "dryRun", "paused");
-  private static final Set<String> RULE_FIELDS = Set.of("name", "workers", "when", "for", "action", "scale");
-  private static final Set<String> SCALE_FIELDS =
-      Set.of("targetRef", "minHealthy", "maxReplicas", "step", "stabilizationWindow");
-  private static final Set<String> WHEN = Set.of("Failed", "Unreachable", "Unknown");
-  private static final Set<String> ACTIONS = Set.of("RestartPod", "ScaleTarget", "None");
-  private static final String DURATION = "\\d+(ms|s|m|h)";
+  private static final List<String> POLICIES = List.of("restart-failed-consumer.yaml", "scale-consumers.yaml",
+      "report-only.yaml", "dry-run.yaml", "escalate-consumers.yaml", "recover-after-outage.yaml");
+  /** The generated CRD: the one source of the policy's fields (checked in full, CEL included, by the operator's
+   *  ExamplePoliciesTest). */
+  private static final Path POLICY_CRD = Path.of("../crds/generated/workerhealthpolicies.workerhealth.io-v1.yml");
 
   @Test
-  void theFourPolicyExamplesExist() throws IOException {
+  void theSixPolicyExamplesExist() throws IOException {
     try (Stream<Path> files = Files.list(MANIFESTS.resolve("policies"))) {
-      assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder(
-          "restart-failed-consumer.yaml", "scale-consumers.yaml", "report-only.yaml", "dry-run.yaml");
+      assertThat(files.map(p -> p.getFileName().toString())).containsExactlyInAnyOrderElementsOf(POLICIES);
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"restart-failed-consumer.yaml", "scale-consumers.yaml", "report-only.yaml", "dry-run.yaml"})
-  void policyUsesOnlyTheAgreedFieldsAndValues(String file) throws IOException {
+  @ValueSource(strings = {"restart-failed-consumer.yaml", "scale-consumers.yaml", "report-only.yaml", "dry-run.yaml",
+      "escalate-consumers.yaml", "recover-after-outage.yaml"})
+  void policyUsesOnlyFieldsAndValuesTheCrdDefines(String file) throws IOException {
     JsonNode policy = policy(file);
-    JsonNode spec = policy.path("spec");
-
     assertThat(policy.path("apiVersion").asText()).isEqualTo("workerhealth.io/v1alpha1");
     assertThat(policy.path("kind").asText()).isEqualTo("WorkerHealthPolicy");
     assertThat(fieldNames(policy)).containsExactlyInAnyOrder("apiVersion", "kind", "metadata", "spec");
-    assertThat(SPEC_FIELDS).containsAll(fieldNames(spec));
-    assertThat(fieldNames(spec.path("selector"))).containsExactly("matchLabels");
-    assertThat(spec.path("rules").isArray()).isTrue();
-    assertThat(spec.path("rules")).isNotEmpty().allSatisfy(rule -> {
-      assertThat(RULE_FIELDS).containsAll(fieldNames(rule));
-      assertThat(rule.path("name").asText()).isNotBlank();
-      assertThat(rule.path("workers")).isNotEmpty();
-      assertThat(rule.path("when")).isNotEmpty().allSatisfy(status -> assertThat(WHEN).contains(status.asText()));
-      assertThat(rule.path("for").asText()).matches(DURATION);
-      assertThat(ACTIONS).contains(rule.path("action").asText());
-      // A scale block belongs to ScaleTarget rules only, and they need it.
-      assertThat(rule.has("scale")).isEqualTo("ScaleTarget".equals(rule.path("action").asText()));
-      if (rule.has("scale")) {
-        JsonNode scale = rule.path("scale");
-        assertThat(fieldNames(scale)).containsExactlyInAnyOrderElementsOf(SCALE_FIELDS);
-        assertThat(fieldNames(scale.path("targetRef"))).containsExactlyInAnyOrder("apiVersion", "kind", "name");
-        assertThat(scale.path("stabilizationWindow").asText()).matches(DURATION);
-        assertThat(scale.path("minHealthy").isInt()).isTrue();
-        assertThat(scale.path("maxReplicas").asInt()).isGreaterThanOrEqualTo(scale.path("minHealthy").asInt());
-        assertThat(scale.path("step").asInt()).isPositive();
-      }
-    });
-    if (spec.has("rateLimit")) {
-      assertThat(fieldNames(spec.path("rateLimit"))).containsExactlyInAnyOrder("max", "per");
-      assertThat(spec.path("rateLimit").path("max").isInt()).isTrue();
-      assertThat(spec.path("rateLimit").path("per").asText()).matches(DURATION);
-    }
-    for (String duration : List.of("cooldown", "staleAfter")) {
-      if (spec.has(duration)) {
-        assertThat(spec.path(duration).asText()).as(duration).matches(DURATION);
+    JsonNode schema = YAML.readTree(POLICY_CRD.toFile()).at("/spec/versions/0/schema/openAPIV3Schema/properties/spec");
+    List<String> problems = new ArrayList<>();
+    conforms(policy.path("spec"), schema, "spec", problems);
+    assertThat(problems).as(file).isEmpty();
+  }
+
+  /** Every field the example sets is one the schema defines, and every enum value one it allows. */
+  private static void conforms(JsonNode value, JsonNode schema, String path, List<String> problems) {
+    if (schema.has("enum")) {
+      List<String> allowed = new ArrayList<>();
+      schema.path("enum").forEach(e -> allowed.add(e.asText()));
+      if (!allowed.contains(value.asText())) {
+        problems.add(path + ": " + value.asText() + " is not one of " + allowed);
       }
     }
-    if (spec.has("maxUnhealthy")) {
-      assertThat(spec.path("maxUnhealthy").asText()).matches("\\d+%?");
+    if (value.isObject() && schema.has("properties")) {
+      for (String field : fieldNames(value)) {
+        if (!schema.path("properties").has(field)) {
+          problems.add(path + "." + field + " is not a field of the CRD");
+        } else {
+          conforms(value.path(field), schema.path("properties").path(field), path + "." + field, problems);
+        }
+      }
     }
-    for (String flag : List.of("dryRun", "paused")) {
-      if (spec.has(flag)) {
-        assertThat(spec.path(flag).isBoolean()).as(flag).isTrue();
+    if (value.isArray() && schema.has("items")) {
+      for (int i = 0; i < value.size(); i++) {
+        conforms(value.get(i), schema.path("items"), path + "[" + i + "]", problems);
       }
     }
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"restart-failed-consumer.yaml", "scale-consumers.yaml", "report-only.yaml", "dry-run.yaml"})
+  @ValueSource(strings = {"restart-failed-consumer.yaml", "scale-consumers.yaml", "report-only.yaml", "dry-run.yaml",
+      "escalate-consumers.yaml", "recover-after-outage.yaml"})
   void policySelectsTheExamplePodsAndNamesWorkersTheAppRuns(String file) throws IOException {
     JsonNode spec = policy(file).path("spec");
     Map<String, String> podLabels =
@@ -309,6 +294,13 @@ class ManifestsTest {
         .isEqualTo(deployment("app-native-sidecar.yaml").getMetadata().getName());
     assertThat(policy("report-only.yaml").path("spec").path("rules"))
         .allSatisfy(rule -> assertThat(rule.path("action").asText()).isEqualTo("None"));
+    JsonNode escalation = policy("escalate-consumers.yaml").at("/spec/rules/0/escalation");
+    assertThat(escalation).extracting(step -> step.path("action").asText())
+        .containsExactly("RestartPod", "ScaleTarget", "None");
+    assertThat(policy("escalate-consumers.yaml").at("/spec/rules/0/verification/maxNotRecovered").asInt()).isPositive();
+    JsonNode recovery = policy("recover-after-outage.yaml").path("spec");
+    assertThat(recovery.at("/recovery/mode").asText()).isEqualTo("Canary");
+    assertThat(recovery.at("/rules/0/verification/window").asText()).isNotBlank();
   }
 
   // ---- the app image -------------------------------------------------------------------------------------------

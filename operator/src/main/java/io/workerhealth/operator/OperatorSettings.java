@@ -16,11 +16,12 @@ import java.util.Map;
  * @param leaderElection   WH_LEADER_ELECTION: true to elect one active replica with a Lease (default false)
  * @param leaseName        WH_LEASE_NAME (default worker-health-operator, or one per shard)
  * @param leaseNamespace   WH_LEASE_NAMESPACE: where the Lease lives (default: the client's namespace)
+ * @param leaseIdentity    WH_LEASE_IDENTITY: this replica's name in the Lease (default: HOSTNAME, the pod's name)
  * @param shardSelector    WH_SHARD_SELECTOR: a label selector over WorkerHealthPolicies; this operator reconciles only
  *                         the policies it selects (empty: all)
  */
 public record OperatorSettings(int port, List<String> watchNamespaces, boolean leaderElection, String leaseName,
-                               String leaseNamespace, String shardSelector) {
+                               String leaseNamespace, String leaseIdentity, String shardSelector) {
 
   public static final String DEFAULT_LEASE = "worker-health-operator";
 
@@ -29,6 +30,12 @@ public record OperatorSettings(int port, List<String> watchNamespaces, boolean l
   }
 
   /** Every policy in {@code watchNamespaces} (no shard). */
+  public OperatorSettings(int port, List<String> watchNamespaces, boolean leaderElection, String leaseName,
+                          String leaseNamespace, String leaseIdentity) {
+    this(port, watchNamespaces, leaderElection, leaseName, leaseNamespace, leaseIdentity, null);
+  }
+
+  /** Every policy in {@code watchNamespaces} (no shard), the default identity in the Lease. */
   public OperatorSettings(int port, List<String> watchNamespaces, boolean leaderElection, String leaseName,
                           String leaseNamespace) {
     this(port, watchNamespaces, leaderElection, leaseName, leaseNamespace, null);
@@ -54,7 +61,8 @@ public record OperatorSettings(int port, List<String> watchNamespaces, boolean l
     }
     String leaseName = env.getOrDefault("WH_LEASE_NAME", "").strip();
     return new OperatorSettings(p, namespaces, Boolean.parseBoolean(env.getOrDefault("WH_LEADER_ELECTION", "false")),
-        leaseName.isEmpty() ? defaultLease(shard) : leaseName, lease.isBlank() ? null : lease, shard);
+        leaseName.isEmpty() ? defaultLease(shard) : leaseName, lease.isBlank() ? null : lease,
+        env.getOrDefault("WH_LEASE_IDENTITY", "").isBlank() ? null : env.get("WH_LEASE_IDENTITY").strip(), shard);
   }
 
   /**

@@ -17,9 +17,13 @@ import java.util.Set;
 public final class WorkerHealthOperator implements AutoCloseable {
 
   private final Operator operator;
-  private final OperatorMetrics metrics = new OperatorMetrics();
+  private final OperatorMetrics metrics;
   private final AdminServer admin;
   private volatile boolean closing;
+  /** How long a Lease the leader stopped renewing stays its: a standby takes over within this. */
+  public static final Duration LEASE_DURATION = Duration.ofSeconds(15);
+  /** How often a standby tries to take the Lease (and the leader renews it). */
+  public static final Duration LEASE_RETRY_PERIOD = Duration.ofSeconds(2);
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthOperator.class);
 
   public WorkerHealthOperator(KubernetesClient client, OperatorSettings settings, Clock clock) throws IOException {
@@ -28,9 +32,13 @@ public final class WorkerHealthOperator implements AutoCloseable {
 
   public WorkerHealthOperator(KubernetesClient client, OperatorSettings settings, Clock clock,
                               WorkerHealthPolicyReconciler.Timings timings) throws IOException {
+    metrics = new OperatorMetrics(new io.micrometer.prometheusmetrics.PrometheusMeterRegistry(
+        io.micrometer.prometheusmetrics.PrometheusConfig.DEFAULT), clock);
     operator = new Operator(o -> {
       o.withKubernetesClient(client)
           .withCloseClientOnStop(false)
+          // the finalizer is added with a JSON Patch rather than server-side apply (which the mock API server lacks)
+          .withUseSSAToPatchPrimaryResource(false)
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
       if (settings.leaderElection()) {
         // Losing the lease while running means another replica leads now: stop acting at once (exit, and let the
@@ -43,8 +51,8 @@ public final class WorkerHealthOperator implements AutoCloseable {
           }
         }, leader -> LOG.info("leader is {}", leader));
         o.withLeaderElectionConfiguration(new LeaderElectionConfiguration(settings.leaseName(),
-            settings.leaseNamespace(), Duration.ofSeconds(15), Duration.ofSeconds(10), Duration.ofSeconds(2), null,
-            callbacks, false));
+            settings.leaseNamespace(), LEASE_DURATION, Duration.ofSeconds(10), LEASE_RETRY_PERIOD,
+            settings.leaseIdentity(), callbacks, false));
       }
     });
     // Namespaces are set when registering: changing them on a registered controller only works once it runs.

@@ -9,7 +9,9 @@ import io.workerhealth.sidecar.metrics.SidecarMetrics;
 import io.workerhealth.sidecar.report.Backoff;
 import io.workerhealth.sidecar.report.LatestStatusPublisher;
 import io.workerhealth.sidecar.report.PodLabels;
+import io.workerhealth.sidecar.report.ReportingClient;
 import io.workerhealth.sidecar.report.WorkerHealthReporter;
+import io.workerhealth.sidecar.scrape.EndpointCredentials;
 import io.workerhealth.sidecar.scrape.HealthScraper;
 import io.workerhealth.sidecar.scrape.ScrapeOutcome;
 import io.workerhealth.sidecar.track.HealthTracker;
@@ -29,6 +31,10 @@ import org.slf4j.LoggerFactory;
 public final class SidecarRunner implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SidecarRunner.class);
+  /** After SIGTERM, how long the last state may take to be sent: the whole stop stays within the 5 s documented. */
+  static final Duration LAST_SEND_GRACE = Duration.ofSeconds(4);
+  /** The longest wait between attempts to write the status while the API server fails (if the heartbeat is longer). */
+  static final Duration MAX_BACKOFF = Duration.ofSeconds(60);
 
   private final SidecarConfig config;
   private final Clock clock;
@@ -41,24 +47,35 @@ public final class SidecarRunner implements AutoCloseable {
   private final ScheduledExecutorService loop;
   private AdminServer admin;
   private volatile Instant lastCycle;
+  private volatile boolean stopping;
   private WorkerHealthStatus current;
 
+  /**
+   * A sidecar reporting through {@code client} as it is. Its own retry settings stay: a client from
+   * {@link ReportingClient#build} leaves every retry to the publisher's backoff, as {@code run} does.
+   */
   public SidecarRunner(SidecarConfig config, KubernetesClient client, Clock clock) {
+    this(config, ReportingClient.of(client, clock), clock);
+  }
+
+  public SidecarRunner(SidecarConfig config, ReportingClient api, Clock clock) {
     this.config = config;
     this.clock = clock;
-    this.scraper = new HealthScraper(HealthScraper.clientFor(config.targetUrl()), config.timeout(), config.bodyLimit(),
-        new HealthFormats(config.customFormat()));
+    this.scraper = new HealthScraper(config.target(), config.timeout(), config.bodyLimit(),
+        new HealthFormats(config.customFormat(), config.workerFilter()));
     this.tracker = new HealthTracker(clock);
     this.schedule = new ReportSchedule(config.heartbeat());
     WorkerHealthSpec spec = new WorkerHealthSpec();
     spec.setPodName(config.podName());
-    spec.setTargetURL(config.targetUrl().toString());
+    spec.setTargetURL(config.target().display()); // credentials never leave the pod's environment
     spec.setFormat(config.format());
-    spec.setIntervalSeconds((int) Math.max(1, config.interval().toSeconds()));
-    spec.setHeartbeatSeconds((int) Math.max(1, config.heartbeat().toSeconds()));
-    this.reporter = new WorkerHealthReporter(client, config.podNamespace(), config.podName(), config.podUid(), spec);
+    spec.setIntervalSeconds(SidecarConfig.specSeconds(config.interval()));
+    spec.setHeartbeatSeconds(SidecarConfig.specSeconds(config.heartbeat()));
+    this.reporter = new WorkerHealthReporter(api.client(), config.podNamespace(), config.podName(), config.podUid(),
+        spec);
+    Duration maxBackoff = config.heartbeat().compareTo(MAX_BACKOFF) < 0 ? config.heartbeat() : MAX_BACKOFF;
     this.publisher = new LatestStatusPublisher(reporter, this::labels, metrics,
-        new Backoff(Duration.ofMillis(500), Duration.ofSeconds(30), ThreadLocalRandom.current()));
+        new Backoff(Duration.ofMillis(500), maxBackoff, ThreadLocalRandom.current()), api.retryAfter(), clock);
     this.loop = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "worker-health-scrape");
       t.setDaemon(true);
@@ -71,22 +88,31 @@ public final class SidecarRunner implements AutoCloseable {
     admin = new AdminServer(config.metricsPort(), metrics::scrape, this::alive);
     try {
       Map<String, String> podLabels = labels();
-      current = reporter.ensureExists(podLabels); // continue the transition times a previous run wrote
-      publisher.resourceEnsured(podLabels);
+      String unselectable = PodLabels.startupWarning(config.labelsFile(), podLabels);
+      if (unselectable != null) {
+        LOG.warn(unselectable);
+      }
+      WorkerHealthReporter.Existing existing = reporter.ensureExists(podLabels);
+      current = existing.previous(); // continue the transition times a previous run wrote
+      publisher.resourceEnsured(podLabels, existing.stored());
     } catch (RuntimeException e) {
       LOG.warn("could not read the existing WorkerHealth yet ({}); the publisher will create it", e.toString());
     }
     publisher.start();
     lastCycle = clock.instant();
     loop.scheduleWithFixedDelay(this::cycle, 0, config.interval().toMillis(), TimeUnit.MILLISECONDS);
-    LOG.info("scraping {} every {} for pod {}/{}", config.targetUrl(), config.interval(), config.podNamespace(),
-        config.podName());
+    LOG.info("scraping {} every {} for pod {}/{}{}", config.target().display(), config.interval(),
+        config.podNamespace(), config.podName(), config.target().credentials() == EndpointCredentials.NONE ? ""
+            : " with " + config.target().credentials().describe());
     return this;
   }
 
   void cycle() {
     try {
-      ScrapeOutcome outcome = scraper.scrape(config.targetUrl(), config.format());
+      ScrapeOutcome outcome = scraper.scrape(config.format());
+      if (stopping) {
+        return; // cut short by the stop: not the app's state
+      }
       WorkerHealthStatus next = tracker.next(current, outcome);
       metrics.recordScrape(outcome, next);
       if (outcome instanceof ScrapeOutcome.Failure f && (current == null
@@ -131,16 +157,15 @@ public final class SidecarRunner implements AutoCloseable {
     return metrics;
   }
 
-  /** Stops scraping, sends the latest state once more, then stops serving. */
+  /**
+   * Stops scraping, sends the latest state once more, then stops serving; within {@link #LAST_SEND_GRACE} and a
+   * moment, however slow the app or the API server. A scrape in flight is abandoned rather than waited for.
+   */
   @Override
   public void close() {
-    loop.shutdown();
-    try {
-      loop.awaitTermination(config.timeout().toMillis() + 1000, TimeUnit.MILLISECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    publisher.close(Duration.ofSeconds(5));
+    stopping = true;
+    loop.shutdownNow();
+    publisher.close(LAST_SEND_GRACE);
     scraper.close();
     if (admin != null) {
       admin.close();

@@ -8,8 +8,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.workerhealth.api.v1alpha1.HealthPhase;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
+import io.workerhealth.sidecar.report.FaultyApiServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -23,6 +25,7 @@ class SidecarProcessIT {
 
   KubernetesClient client;
   TestHealthEndpoint app;
+  FaultyApiServer api;
   Process sidecar;
   @TempDir
   Path dir;
@@ -34,6 +37,9 @@ class SidecarProcessIT {
     }
     if (app != null) {
       app.close();
+    }
+    if (api != null) {
+      api.close();
     }
   }
 
@@ -79,10 +85,39 @@ class SidecarProcessIT {
   }
 
   @Test
+  void sigtermDuringAnApiOutageStopsWithinFiveSeconds() throws Exception {
+    app = new TestHealthEndpoint().answer(200, "application/json",
+        "{\"status\":\"healthy\",\"workers\":{\"http-server\":{\"status\":\"healthy\"}}}");
+    api = new FaultyApiServer().withPod("shop", "p-0");
+    sidecar = start(Map.ofEntries(
+        Map.entry("KUBERNETES_MASTER", api.url()),
+        Map.entry("KUBERNETES_AUTH_TRYKUBECONFIG", "false"),
+        Map.entry("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false"),
+        Map.entry("WH_TARGET_URL", app.url("/healthz")),
+        Map.entry("WH_INTERVAL", "200ms"), Map.entry("WH_TIMEOUT", "200ms"), Map.entry("WH_METRICS_PORT", "0"),
+        Map.entry("WH_LABELS_FILE", dir.resolve("labels").toString()),
+        Map.entry("POD_NAME", "p-0"), Map.entry("POD_NAMESPACE", "shop"), Map.entry("POD_UID", "p-0-uid")));
+    await().atMost(30, TimeUnit.SECONDS).until(() -> {
+      WorkerHealth wh = api.direct().resources(WorkerHealth.class).inNamespace("shop").withName("p-0").get();
+      return wh != null && wh.getStatus() != null && wh.getStatus().getPhase() == HealthPhase.Healthy;
+    });
+    // the API server stops answering while a change is being written
+    api.inject(c -> new FaultyApiServer.Delay(Duration.ofHours(1)));
+    int before = api.received().size();
+    app.answer(503, "application/json",
+        "{\"status\":\"failed\",\"workers\":{\"http-server\":{\"status\":\"failed\"}}}");
+    await().atMost(10, TimeUnit.SECONDS).until(() -> api.received().size() > before);
+
+    sidecar.destroy(); // SIGTERM
+    assertThat(sidecar.waitFor(5, TimeUnit.SECONDS)).as("exits within 5 s of SIGTERM, as documented").isTrue();
+    assertThat(Files.readString(dir.resolve("sidecar.log"))).contains("stopping: sending the latest state once more");
+  }
+
+  @Test
   void aBadConfigurationStopsAtStartWithEveryProblem() throws Exception {
     sidecar = start(Map.of("WH_INTERVAL", "often", "WH_FORMAT", "yaml"));
     assertThat(sidecar.waitFor(30, TimeUnit.SECONDS)).isTrue();
-    assertThat(sidecar.exitValue()).isEqualTo(2);
+    assertThat(sidecar.exitValue()).as("a usage error, not a scrape result").isEqualTo(SidecarMain.USAGE);
     String log = Files.readString(dir.resolve("sidecar.log"));
     assertThat(log).contains("WH_INTERVAL=often").contains("WH_FORMAT=yaml").contains("POD_NAME is required");
   }

@@ -143,4 +143,28 @@ class SidecarRunIT {
         URI.create("http://127.0.0.1:" + runner.adminPort() + path)).build(), HttpResponse.BodyHandlers.ofString());
     return r.body();
   }
+
+  @Test
+  void aSidecarWithoutItsPodsLabelsWarnsAtStartUp() throws Exception {
+    ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+        .getLogger(SidecarRunner.class);
+    ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> seen =
+        new ch.qos.logback.core.read.ListAppender<>();
+    seen.start();
+    log.addAppender(seen);
+    client.pods().inNamespace("shop").resource(new PodBuilder().withNewMetadata().withName("outpost-1")
+        .withNamespace("shop").endMetadata().build()).create();
+    SidecarConfig config = SidecarConfig.fromEnv(Map.of("WH_TARGET_URL", app.url("/healthz"), "WH_INTERVAL", "250ms",
+        "WH_TIMEOUT", "250ms", "WH_HEARTBEAT", "1h", "WH_METRICS_PORT", "0", "POD_NAME", "outpost-1",
+        "POD_NAMESPACE", "shop", "WH_LABELS_FILE", dir.resolve("no-such-labels").toString()));
+    try (SidecarRunner unlabelled = new SidecarRunner(config, client, Clock.systemUTC()).start()) {
+      assertThat(seen.list).anySatisfy(e -> {
+        assertThat(e.getLevel()).isEqualTo(ch.qos.logback.classic.Level.WARN);
+        assertThat(e.getFormattedMessage()).contains("no-such-labels does not exist")
+            .contains("no WorkerHealthPolicy will select this pod");
+      });
+    } finally {
+      log.detachAppender(seen);
+    }
+  }
 }

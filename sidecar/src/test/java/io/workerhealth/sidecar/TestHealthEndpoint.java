@@ -25,7 +25,12 @@ public final class TestHealthEndpoint implements AutoCloseable {
   private final CountDownLatch released = new CountDownLatch(1);
 
   public TestHealthEndpoint() throws IOException {
-    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 32);
+    this(InetAddress.getLoopbackAddress());
+  }
+
+  /** On another loopback address, e.g. 127.0.0.2: another host as far as URLs go. */
+  public TestHealthEndpoint(InetAddress address) throws IOException {
+    server = HttpServer.create(new InetSocketAddress(address, 0), 32);
     server.setExecutor(Executors.newCachedThreadPool(r -> {
       Thread t = new Thread(r, "test-health-endpoint");
       t.setDaemon(true);
@@ -47,7 +52,7 @@ public final class TestHealthEndpoint implements AutoCloseable {
   }
 
   public String url(String path) {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + path;
+    return "http://" + server.getAddress().getAddress().getHostAddress() + ":" + server.getAddress().getPort() + path;
   }
 
   public TestHealthEndpoint answer(Answer a) {

@@ -30,6 +30,10 @@ public class ActionEffectiveness {
   @JsonPropertyDescription("When the last result was recorded (RFC 3339).")
   private String lastVerifiedTime;
 
+  @JsonPropertyDescription("While the action is held for not helping: when the hold ends (RFC 3339), unless the "
+      + "spec changes or the worker is healthy again first.")
+  private String heldUntil;
+
   public ActionEffectiveness() {}
 
   public ActionEffectiveness(String rule, String worker, RemediationAction action) {
@@ -97,16 +101,25 @@ public class ActionEffectiveness {
     this.lastVerifiedTime = lastVerifiedTime;
   }
 
+  public String getHeldUntil() {
+    return heldUntil;
+  }
+
+  public void setHeldUntil(String heldUntil) {
+    this.heldUntil = heldUntil;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof ActionEffectiveness e && Objects.equals(rule, e.rule) && Objects.equals(worker, e.worker)
         && action == e.action && Objects.equals(recovered, e.recovered) && Objects.equals(notRecovered, e.notRecovered)
         && Objects.equals(consecutiveNotRecovered, e.consecutiveNotRecovered)
-        && Objects.equals(lastVerifiedTime, e.lastVerifiedTime);
+        && Objects.equals(lastVerifiedTime, e.lastVerifiedTime) && Objects.equals(heldUntil, e.heldUntil);
   }
 
   @Override
   public int hashCode() {
-    return Objects.hash(rule, worker, action, recovered, notRecovered, consecutiveNotRecovered, lastVerifiedTime);
+    return Objects.hash(rule, worker, action, recovered, notRecovered, consecutiveNotRecovered, lastVerifiedTime,
+        heldUntil);
   }
 }

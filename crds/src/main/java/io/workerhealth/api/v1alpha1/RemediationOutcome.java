@@ -13,5 +13,7 @@ public enum RemediationOutcome {
   /** Decided while the policy is in dry-run: nothing was done. */
   DryRun,
   /** Report only (action None): nothing was done. */
-  Reported
+  Reported,
+  /** Recorded by an earlier run but not carried out: the policy was paused (or the rule changed) meanwhile. */
+  Cancelled
 }

@@ -57,6 +57,10 @@ public class RemediationRecord {
   @JsonPropertyDescription("When the verification was decided (RFC 3339).")
   private String verifiedTime;
 
+  @JsonPropertyDescription("Restarts of an outage recovery: Canary (one pod, to find out whether the dependency is "
+      + "back) or Rolling (the others, verified one by one). Such restarts are not held by the slot's cooldown.")
+  private RecoveryPhase recovery;
+
   public String getPod() {
     return pod;
   }
@@ -185,6 +189,14 @@ public class RemediationRecord {
     this.verifiedTime = verifiedTime;
   }
 
+  public RecoveryPhase getRecovery() {
+    return recovery;
+  }
+
+  public void setRecovery(RecoveryPhase recovery) {
+    this.recovery = recovery;
+  }
+
   @Override
   public boolean equals(Object o) {
     return o instanceof RemediationRecord r && Objects.equals(pod, r.pod) && Objects.equals(podUID, r.podUID)
@@ -193,13 +205,13 @@ public class RemediationRecord {
         && outcome == r.outcome && Objects.equals(message, r.message) && Objects.equals(step, r.step)
         && Objects.equals(target, r.target) && Objects.equals(fromReplicas, r.fromReplicas)
         && Objects.equals(toReplicas, r.toReplicas) && verification == r.verification
-        && Objects.equals(verifiedTime, r.verifiedTime);
+        && Objects.equals(verifiedTime, r.verifiedTime) && recovery == r.recovery;
   }
 
   @Override
   public int hashCode() {
     return Objects.hash(pod, podUID, slot, worker, rule, action, time, failingSince, outcome, message, step, target,
-        fromReplicas, toReplicas, verification, verifiedTime);
+        fromReplicas, toReplicas, verification, verifiedTime, recovery);
   }
 
   @Override

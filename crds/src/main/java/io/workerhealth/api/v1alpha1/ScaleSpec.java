@@ -48,6 +48,11 @@ public class ScaleSpec {
       + "down (by 'step', towards the replicas it had before the operator scaled it). Default 5m.")
   private String stabilizationWindow;
 
+  @Default("true")
+  @JsonPropertyDescription("When the policy is deleted while the target is above the replicas it had before the "
+      + "operator scaled it, scale it back to those (unless someone else changed it since). Default true.")
+  private Boolean restoreOnDelete;
+
   public ScaleSpec() {}
 
   public ScaleSpec(ScaleTargetRef targetRef, int minHealthy, int maxReplicas) {
@@ -94,5 +99,13 @@ public class ScaleSpec {
 
   public void setStabilizationWindow(String stabilizationWindow) {
     this.stabilizationWindow = stabilizationWindow;
+  }
+
+  public Boolean getRestoreOnDelete() {
+    return restoreOnDelete;
+  }
+
+  public void setRestoreOnDelete(Boolean restoreOnDelete) {
+    this.restoreOnDelete = restoreOnDelete;
   }
 }

@@ -13,6 +13,7 @@ public class Verification {
 
   public static final String DEFAULT_WINDOW = "2m";
   public static final int DEFAULT_MAX_NOT_RECOVERED = 3;
+  public static final String DEFAULT_HOLD_FOR = "1h";
 
   @Default("2m")
   @Pattern(Durations.PATTERN)
@@ -26,6 +27,13 @@ public class Verification {
   @JsonPropertyDescription("After this many NotRecovered in a row for the same worker, the action is not repeated: "
       + "the next escalation step takes over, or the rule holds and asks for attention. Default 3.")
   private Integer maxNotRecovered;
+
+  @Default("1h")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription("How long a rule holds for a worker once its action did not help maxNotRecovered times in "
+      + "a row; the hold also ends when the spec changes or the worker is healthy on every selected pod for the "
+      + "verification window. Default 1h.")
+  private String holdFor;
 
   public Verification() {}
 
@@ -48,5 +56,13 @@ public class Verification {
 
   public void setMaxNotRecovered(Integer maxNotRecovered) {
     this.maxNotRecovered = maxNotRecovered;
+  }
+
+  public String getHoldFor() {
+    return holdFor;
+  }
+
+  public void setHoldFor(String holdFor) {
+    this.holdFor = holdFor;
   }
 }

@@ -23,7 +23,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Phase", jsonPath = ".status.phase", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Workers", jsonPath = ".status.ready", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Failing", jsonPath = ".status.failing", type = AdditionalPrinterColumn.Type.STRING)
-@AdditionalPrinterColumn(name = "Last-Scrape", jsonPath = ".status.lastScrapeTime", type = AdditionalPrinterColumn.Type.DATE)
+@AdditionalPrinterColumn(name = "Last-Report", jsonPath = ".status.lastScrapeTime", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Format", jsonPath = ".status.format", type = AdditionalPrinterColumn.Type.STRING,
     priority = 1)

@@ -30,6 +30,10 @@ import io.fabric8.kubernetes.model.annotation.Version;
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"RemediationAllowed\")].reason",
     type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+@AdditionalPrinterColumn(name = "Recovery", jsonPath = ".status.recovery.phase", type = AdditionalPrinterColumn.Type.STRING,
+    priority = 1)
+@AdditionalPrinterColumn(name = "Next-Try", jsonPath = ".status.recovery.nextTryTime",
+    type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 public class WorkerHealthPolicy extends CustomResource<WorkerHealthPolicySpec, WorkerHealthPolicyStatus>
     implements Namespaced {
 

@@ -52,6 +52,19 @@ public class WorkerHealthPolicySpec {
       + "StatefulSets and bare pods), wait this long before the next one there.")
   private String cooldown;
 
+  @Default("1h")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription("Repeated remediations of one workload slot back off as kubelet's CrashLoopBackOff does: "
+      + "the cooldown doubles with each remediation in a row, up to this. Default 1h (set it to 'cooldown' to keep "
+      + "the cooldown fixed).")
+  private String maxCooldown;
+
+  @Default("1h")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription("A slot whose worker stayed healthy this long after a remediation starts again at "
+      + "'cooldown'. Default 1h.")
+  private String cooldownResetAfter;
+
   @JsonPropertyDescription("At most 'max' remediations per 'per' window. Default 10 per 1h.")
   private RateLimit rateLimit;
 
@@ -60,12 +73,29 @@ public class WorkerHealthPolicySpec {
   @JsonPropertyDescription("A WorkerHealth not updated for this long is stale: Unknown, and never acted on.")
   private String staleAfter;
 
+  @Default("5m")
+  @Pattern(Durations.PATTERN)
+  @JsonPropertyDescription("A pod the selector matches that has no WorkerHealth this long after it was created is "
+      + "counted as not reporting (status, condition PodsReporting, metric, Event) and as unhealthy for "
+      + "maxUnhealthy. Default 5m.")
+  private String startupGracePeriod;
+
+  @Default("false")
+  @JsonPropertyDescription("Allow RestartPod to evict pods without a controller (bare pods). Eviction deletes such a "
+      + "pod for good: nothing recreates it. Default false.")
+  private Boolean evictBarePods;
+
+  @JsonPropertyDescription("What happens after a shared outage: by default, once too many pods have been unhealthy "
+      + "for 2m, one canary pod is restarted; if it recovers, the others follow maxConcurrent at a time.")
+  private OutageRecovery recovery;
+
   @Default("false")
   @JsonPropertyDescription("Decide, record and report, but do not act.")
   private Boolean dryRun;
 
   @Default("false")
-  @JsonPropertyDescription("Observe and report only; no decisions are made.")
+  @JsonPropertyDescription("Observe and report only; no decisions are made, and intents an earlier run recorded are "
+      + "cancelled rather than carried out.")
   private Boolean paused;
 
   public LabelSelector getSelector() {
@@ -138,5 +168,45 @@ public class WorkerHealthPolicySpec {
 
   public void setPaused(Boolean paused) {
     this.paused = paused;
+  }
+
+  public String getMaxCooldown() {
+    return maxCooldown;
+  }
+
+  public void setMaxCooldown(String maxCooldown) {
+    this.maxCooldown = maxCooldown;
+  }
+
+  public String getCooldownResetAfter() {
+    return cooldownResetAfter;
+  }
+
+  public void setCooldownResetAfter(String cooldownResetAfter) {
+    this.cooldownResetAfter = cooldownResetAfter;
+  }
+
+  public String getStartupGracePeriod() {
+    return startupGracePeriod;
+  }
+
+  public void setStartupGracePeriod(String startupGracePeriod) {
+    this.startupGracePeriod = startupGracePeriod;
+  }
+
+  public Boolean getEvictBarePods() {
+    return evictBarePods;
+  }
+
+  public void setEvictBarePods(Boolean evictBarePods) {
+    this.evictBarePods = evictBarePods;
+  }
+
+  public OutageRecovery getRecovery() {
+    return recovery;
+  }
+
+  public void setRecovery(OutageRecovery recovery) {
+    this.recovery = recovery;
   }
 }

@@ -19,8 +19,10 @@ public class WorkerHealthPolicyStatus {
   @ListMapKeys("type")
   @JsonPropertyDescription("Ready (the policy is valid and reconciled), RemediationAllowed (false with the reason, "
       + "e.g. TooManyUnhealthy), Paused, ScalingAllowed (false when a scale target is driven by an autoscaler or "
-      + "cannot be read), NeedsAttention (true when a rule escalated to its final None step or stopped repeating an "
-      + "action that did not help).")
+      + "cannot be read), NeedsAttention (true when a rule escalated to its final None step, stopped repeating an "
+      + "action that did not help, or outage recovery keeps failing), OutageRecovery (true while a shared outage is "
+      + "held or recovered, with the phase as reason), PodsReporting (false when selected pods have no WorkerHealth "
+      + "after the start-up grace period).")
   private List<Condition> conditions = new ArrayList<>();
 
   @JsonPropertyDescription("WorkerHealths the selector matches.")
@@ -34,6 +36,20 @@ public class WorkerHealthPolicyStatus {
 
   @JsonPropertyDescription("Selected pods whose health is unknown or stale.")
   private Integer unknownPods;
+
+  @JsonPropertyDescription("Pods the selector matches that have no WorkerHealth after startupGracePeriod.")
+  private Integer notReportingPods;
+
+  @JsonPropertyDescription("The names of those pods (at most 20).")
+  private List<String> notReporting = new ArrayList<>();
+
+  @JsonPropertyDescription("Workloads (Deployment/name, StatefulSet/name) in the middle of a rollout: their pods are "
+      + "not restarted until it ends.")
+  private List<String> rolloutsInProgress = new ArrayList<>();
+
+  @JsonPropertyDescription("Recovery from a shared outage (too many pods unhealthy at once): the phase, since when, "
+      + "the canary and the next try. Absent when there is none.")
+  private RecoveryStatus recovery;
 
   @JsonPropertyDescription("Remediations decided and not finished: an evicted pod counts until it is gone.")
   private Integer remediationsInFlight;
@@ -198,5 +214,37 @@ public class WorkerHealthPolicyStatus {
 
   public void setTotalSuppressed(Long totalSuppressed) {
     this.totalSuppressed = totalSuppressed;
+  }
+
+  public Integer getNotReportingPods() {
+    return notReportingPods;
+  }
+
+  public void setNotReportingPods(Integer notReportingPods) {
+    this.notReportingPods = notReportingPods;
+  }
+
+  public List<String> getNotReporting() {
+    return notReporting;
+  }
+
+  public void setNotReporting(List<String> notReporting) {
+    this.notReporting = notReporting == null ? new ArrayList<>() : notReporting;
+  }
+
+  public List<String> getRolloutsInProgress() {
+    return rolloutsInProgress;
+  }
+
+  public void setRolloutsInProgress(List<String> rolloutsInProgress) {
+    this.rolloutsInProgress = rolloutsInProgress == null ? new ArrayList<>() : rolloutsInProgress;
+  }
+
+  public RecoveryStatus getRecovery() {
+    return recovery;
+  }
+
+  public void setRecovery(RecoveryStatus recovery) {
+    this.recovery = recovery;
   }
 }

@@ -10,6 +10,13 @@ import java.util.Objects;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class WorkerHealthSpec {
 
+  /** Bounds of {@code intervalSeconds}; the sidecar refuses to start with a scrape interval outside them. */
+  public static final int MIN_INTERVAL_SECONDS = 1;
+  public static final int MAX_INTERVAL_SECONDS = 3600;
+  /** Bounds of {@code heartbeatSeconds}; the sidecar refuses to start with a heartbeat outside them. */
+  public static final int MIN_HEARTBEAT_SECONDS = 1;
+  public static final int MAX_HEARTBEAT_SECONDS = 86400;
+
   @JsonPropertyDescription("Name of the pod this health belongs to (the resource carries the same name).")
   private String podName;
 
@@ -20,14 +27,14 @@ public class WorkerHealthSpec {
   private SourceFormat format;
 
   @JsonPropertyDescription("Seconds between scrapes.")
-  @Min(1)
-  @Max(3600)
+  @Min(MIN_INTERVAL_SECONDS)
+  @Max(MAX_INTERVAL_SECONDS)
   private Integer intervalSeconds;
 
   @JsonPropertyDescription("Seconds between status writes when nothing changes; a report older than a few "
       + "heartbeats is stale.")
-  @Min(1)
-  @Max(86400)
+  @Min(MIN_HEARTBEAT_SECONDS)
+  @Max(MAX_HEARTBEAT_SECONDS)
   private Integer heartbeatSeconds;
 
   public String getPodName() {

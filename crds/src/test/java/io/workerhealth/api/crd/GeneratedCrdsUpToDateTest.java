@@ -84,6 +84,6 @@ class GeneratedCrdsUpToDateTest {
     assertThat(yaml.indexOf("name: \"Phase\""))
         .isLessThan(yaml.indexOf("name: \"Workers\""));
     assertThat(yaml.indexOf("name: \"Workers\"")).isLessThan(yaml.indexOf("name: \"Failing\""));
-    assertThat(yaml.indexOf("name: \"Last-Scrape\"")).isLessThan(yaml.indexOf("name: \"Age\""));
+    assertThat(yaml.indexOf("name: \"Last-Report\"")).isLessThan(yaml.indexOf("name: \"Age\""));
   }
 }

@@ -38,6 +38,34 @@ public final class DemoStage {
   private final Narration narration;
   private final Clock clock;
 
+  /** The message broker the pods' consumers depend on: stop it (an outage) and start it again. */
+  public interface Broker {
+    void stop();
+
+    void start();
+
+    String address();
+  }
+
+  private Broker broker;
+
+  /** The broker the demo's apps use; scenarios that take it down need it. */
+  public DemoStage withBroker(Broker broker) {
+    this.broker = broker;
+    return this;
+  }
+
+  public java.time.Instant now() {
+    return clock.instant();
+  }
+
+  public Broker broker() {
+    if (broker == null) {
+      throw new IllegalStateException("this stage has no broker");
+    }
+    return broker;
+  }
+
   /** Calls a fault endpoint of the sample app in one pod; returns the URL it called. */
   @FunctionalInterface
   public interface FaultInjector {

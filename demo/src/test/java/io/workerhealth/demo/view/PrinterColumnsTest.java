@@ -33,7 +33,7 @@ class PrinterColumnsTest {
           .forEach(c -> expected.add(c.getName().toUpperCase(Locale.ROOT)));
       assertThat(((PrinterColumns) pair.get(1)).headers()).isEqualTo(expected);
     }
-    assertThat(healths.headers()).containsExactly("NAME", "PHASE", "WORKERS", "FAILING", "LAST-SCRAPE", "AGE");
+    assertThat(healths.headers()).containsExactly("NAME", "PHASE", "WORKERS", "FAILING", "LAST-REPORT", "AGE");
     assertThat(policies.headers()).containsExactly("NAME", "SELECTED", "HEALTHY", "FAILING", "REMEDIATION-ALLOWED",
         "LAST-REMEDIATION", "AGE");
   }

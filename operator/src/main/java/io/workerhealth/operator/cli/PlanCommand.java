@@ -11,7 +11,10 @@ import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
 import io.workerhealth.operator.planning.InvalidPolicyException;
 import io.workerhealth.operator.planning.Plan;
 import io.workerhealth.api.v1alpha1.ScaleTargetRef;
+import io.workerhealth.operator.planning.DependencyObservation;
 import io.workerhealth.operator.planning.PolicyDecision;
+import io.workerhealth.operator.planning.PolicyObservation;
+import io.workerhealth.operator.planning.UnreportedPod;
 import io.workerhealth.operator.planning.PodHealth;
 import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.planning.PolicySettings;
@@ -70,6 +73,17 @@ public final class PlanCommand implements Callable<Integer> {
           + "scaledobjects -o yaml' prints (a List, one resource, or several YAML documents). "
           + "HorizontalPodAutoscalers and KEDA ScaledObjects in it mark the targets they drive.")
   Path targetsFile;
+
+  @Option(names = "--pods",
+      description = "The pods, and for rollouts their ReplicaSets, Deployments and StatefulSets: what 'kubectl get "
+          + "pods,rs,deploy,sts -o yaml' prints. With it plan decides as the operator does: cooldowns per workload "
+          + "slot (a pod's ReplicaSet), bare pods, rollouts in progress, pods that never reported. Without it every "
+          + "pod is its own slot and has a controller.")
+  Path podsFile;
+
+  @Option(names = "--dependency", description = "For a policy with recovery.dependency: what the operator's check "
+      + "would find, up or down; default: not checked (the hold waits for it).")
+  String dependency;
 
   @Option(names = "--now", description = "The time to plan at (RFC 3339, e.g. 2026-01-01T12:00:00Z); default: now.")
   String now;
@@ -131,18 +145,33 @@ public final class PlanCommand implements Callable<Integer> {
     List<WorkerHealth> healths = readHealths(serialization, healthFile, read(healthFile));
     List<Map<?, ?>> targetObjects = targetsFile == null ? List.of()
         : readObjects(serialization, targetsFile, read(targetsFile));
+    DependencyObservation checked = null;
+    if (dependency != null) {
+      if (!dependency.equals("up") && !dependency.equals("down")) {
+        throw new BadInput("--dependency '" + dependency + "': up or down");
+      }
+      checked = new DependencyObservation(dependency.equals("up"), "--dependency " + dependency, at);
+    }
+    ClusterPods cluster = podsFile == null ? null
+        : ClusterPods.of(serialization, podsFile, readResources(podsFile, read(podsFile)));
     List<PodHealth> pods = new ArrayList<>();
+    java.util.Set<String> reported = new java.util.HashSet<>();
     for (WorkerHealth wh : healths) {
       Map<String, String> labels = wh.getMetadata().getLabels() == null ? Map.of() : wh.getMetadata().getLabels();
       if (!LabelSelectors.matches(policy.getSpec().getSelector(), labels)) {
         continue;
       }
+      reported.add(wh.getMetadata().getName());
       String uid = wh.getMetadata().getOwnerReferences() == null ? null : wh.getMetadata().getOwnerReferences()
           .stream().filter(o -> "Pod".equals(o.getKind())).map(o -> o.getUid()).findFirst().orElse(null);
-      pods.add(new PodHealth(wh.getMetadata().getName(), uid == null ? wh.getMetadata().getName() : uid,
+      PodHealth health = new PodHealth(wh.getMetadata().getName(), uid == null ? wh.getMetadata().getName() : uid,
           "Pod/" + wh.getMetadata().getName(), "true".equals(labels.get(ApiGroup.EXCLUDE_LABEL)),
-          wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds(), wh.getStatus()));
+          wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds(), wh.getStatus(),
+          ReportTimes.parse(wh.getMetadata().getCreationTimestamp()), null, null);
+      pods.add(cluster == null ? health : cluster.complete(health, wh.getMetadata().getNamespace()));
     }
+    List<UnreportedPod> unreported = cluster == null ? List.of()
+        : cluster.unreported(policy.getSpec().getSelector(), policy.getMetadata().getNamespace(), reported);
     var status = policy.getStatus();
     if (status != null) {
       // the status is the operator's own record; a hand-edited one may hold empty items, which mean nothing
@@ -158,7 +187,13 @@ public final class PlanCommand implements Callable<Integer> {
       }
     }
     // the same derivation from the status as the operator's
-    Plan plan = PolicyDecision.decide(new RemediationPlanner(), settings, status, pods, targets, at).plan();
+    Plan plan = PolicyDecision.decide(new RemediationPlanner(), settings, status,
+        new PolicyObservation(at, pods, targets, unreported, checked), policy.getMetadata().getGeneration()).plan();
+    if (cluster == null) {
+      err.println("note: without --pods every pod is its own workload slot and has a controller; the operator keeps "
+          + "cooldowns per ReplicaSet, never evicts bare pods, waits for rollouts and counts pods that never "
+          + "reported: pass 'kubectl get pods,rs,deploy,sts -o yaml' as --pods to decide as it does");
+    }
     out.println(render(plan));
     out.flush();
     return 0;
@@ -326,6 +361,9 @@ public final class PlanCommand implements Callable<Integer> {
       a.put("rule", d.rule());
       a.put("reason", d.reason());
       a.put("dryRun", d.dryRun());
+      if (d.recovery() != null) {
+        a.put("recovery", d.recovery().name());
+      }
       if (d.step() != null) {
         a.put("step", d.step());
       }
@@ -362,7 +400,24 @@ public final class PlanCommand implements Callable<Integer> {
     counts.put("healthy", plan.counts().healthy());
     counts.put("failing", plan.counts().failing());
     counts.put("unknown", plan.counts().unknown());
+    counts.put("notReporting", plan.counts().notReporting());
+    ArrayNode notReporting = root.putArray("notReporting");
+    plan.notReporting().forEach(notReporting::add);
+    ArrayNode rollouts = root.putArray("rolloutsInProgress");
+    plan.rollouts().forEach(rollouts::add);
+    ArrayNode holdsEnded = root.putArray("holdsEnded");
+    plan.holdsEnded().forEach(h -> holdsEnded.add(h.message()));
+    if (plan.recovery() != null) {
+      ObjectNode recovery = root.putObject("recovery");
+      recovery.put("phase", plan.recovery().getPhase().name());
+      recovery.put("heldSince", plan.recovery().getHeldSince());
+      recovery.put("nextTryTime", plan.recovery().getNextTryTime());
+      recovery.put("message", plan.recovery().getMessage());
+    }
     root.put("remediationAllowed", plan.remediationAllowed());
+    if (plan.nextTry() != null) {
+      root.put("nextTry", plan.nextTry().toString());
+    }
     try {
       return json.writeValueAsString(root);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {

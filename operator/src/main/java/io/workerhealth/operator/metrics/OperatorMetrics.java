@@ -6,17 +6,22 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.workerhealth.api.v1alpha1.RecoveryPhase;
+import io.workerhealth.api.v1alpha1.RecoveryStatus;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.VerificationResult;
 import io.workerhealth.operator.planning.Plan;
+import io.workerhealth.operator.planning.ReportTimes;
 import io.workerhealth.operator.planning.SkipReason;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The operator's own Prometheus metrics (java-operator-sdk adds its reconciliation metrics to the same registry).
@@ -30,11 +35,16 @@ public final class OperatorMetrics {
   /** Held-back remediations the reconciler counts (the others are not suppressions but waiting). */
   static final List<SkipReason> COUNTED_SKIPS = List.of(SkipReason.Paused, SkipReason.TooManyUnhealthy,
       SkipReason.StaleData, SkipReason.InvalidTimestamp, SkipReason.Excluded, SkipReason.Cooldown,
-      SkipReason.RateLimited, SkipReason.MaxConcurrent, SkipReason.OutageHold, SkipReason.NotHelping);
+      SkipReason.RateLimited, SkipReason.MaxConcurrent, SkipReason.OutageHold, SkipReason.NotHelping,
+      SkipReason.BarePod, SkipReason.RolloutInProgress, SkipReason.RecoveryInProgress);
   private static final List<String> POLICY_METERS = List.of("workerhealth.remediations",
       "workerhealth.remediations.suppressed", "workerhealth.failure.to.action", "workerhealth.reconcile.errors",
       "workerhealth.policy.pods", "workerhealth.remediation.verifications", "workerhealth.escalations",
-      "workerhealth.needs.attention");
+      "workerhealth.needs.attention", "workerhealth.recovery.phase", "workerhealth.recovery.entered",
+      "workerhealth.outage.held.seconds", "workerhealth.recovery.next.try.timestamp.seconds",
+      "workerhealth.rule.max.not.recovered");
+  /** Per policy: the recovery phase gauges, and the outage's start and next try (NaN while there is none). */
+  private final Map<String, AtomicReference<RecoveryStatus>> recoveries = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> attentionGauges = new ConcurrentHashMap<>();
   /** WorkerHealth updates ignored [0] and reconciled [1]. */
   private final Counter[] healthUpdates;
@@ -43,8 +53,17 @@ public final class OperatorMetrics {
     this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
   }
 
+  private final Clock clock;
+  private final Map<String, AtomicInteger> maxNotRecovered = new ConcurrentHashMap<>();
+
   public OperatorMetrics(PrometheusMeterRegistry registry) {
+    this(registry, Clock.systemUTC());
+  }
+
+  /** @param clock for how long an outage has been held, computed when scraped */
+  public OperatorMetrics(PrometheusMeterRegistry registry, Clock clock) {
     this.registry = registry;
+    this.clock = clock;
     // operator-wide series, at zero from the start (see initialize); counted on every WorkerHealth update, so kept
     healthUpdates = new Counter[] {healthUpdates("ignored"), healthUpdates("reconciled")};
     for (String result : STATUS_WRITE_RESULTS) {
@@ -140,6 +159,25 @@ public final class OperatorMetrics {
    * remediation counters of its actions, for the same reason as {@link #pods}: increase() misses a series born at 1.
    */
   public void rules(String namespace, String policy, Map<String, Set<RemediationAction>> actionsByRule) {
+    rules(namespace, policy, actionsByRule, Map.of());
+  }
+
+  /**
+   * The same, and {@code workerhealth_rule_max_not_recovered{rule}}: each rule's verification.maxNotRecovered, so an
+   * alert can compare NotRecovered results with the rule's own limit.
+   */
+  public void rules(String namespace, String policy, Map<String, Set<RemediationAction>> actionsByRule,
+                    Map<String, Integer> maxNotRecoveredByRule) {
+    maxNotRecoveredByRule.forEach((rule, max) -> maxNotRecovered.computeIfAbsent(
+        namespace + "/" + policy + "/" + rule, k -> {
+          AtomicInteger value = new AtomicInteger();
+          Gauge.builder("workerhealth.rule.max.not.recovered", value, AtomicInteger::get)
+              .description("A rule's verification.maxNotRecovered: NotRecovered results in a row before its action "
+                  + "is held")
+              .tags(Tags.of("namespace", namespace, "policy", policy, "rule", rule)).strongReference(true)
+              .register(registry);
+          return value;
+        }).set(max));
     actionsByRule.forEach((rule, actions) -> actions.stream()
         .filter(a -> a == RemediationAction.RestartPod || a == RemediationAction.ScaleTarget)
         .forEach(action -> {
@@ -186,6 +224,54 @@ public final class OperatorMetrics {
     }).set(count);
   }
 
+  /** A policy's outage recovery entered a phase: {@code workerhealth_recovery_entered_total{phase}}. */
+  public void recoveryEntered(String namespace, String policy, RecoveryPhase phase) {
+    recoveryEnteredCounter(namespace, policy, phase).increment();
+  }
+
+  private Counter recoveryEnteredCounter(String namespace, String policy, RecoveryPhase phase) {
+    return Counter.builder("workerhealth.recovery.entered")
+        .description("Times a policy's outage recovery entered a phase (Held, Canary, BackingOff, Rolling)")
+        .tags("namespace", namespace, "policy", policy, "phase", phase.name()).register(registry);
+  }
+
+  /**
+   * The outage recovery as the status now says: {@code workerhealth_recovery_phase{phase}} is 1 for the current phase
+   * and 0 for the others; {@code workerhealth_outage_held_seconds} is how long too many pods have been unhealthy
+   * (0 while there is no outage; computed when scraped, so it grows between reconciles) and
+   * {@code workerhealth_recovery_next_try_timestamp_seconds} the next try (NaN while none is scheduled).
+   */
+  public void recovery(String namespace, String policy, RecoveryStatus state) {
+    recoveries.computeIfAbsent(namespace + "/" + policy, k -> {
+      AtomicReference<RecoveryStatus> ref = new AtomicReference<>();
+      for (RecoveryPhase phase : RecoveryPhase.values()) {
+        Gauge.builder("workerhealth.recovery.phase", ref, r -> r.get() != null && r.get().getPhase() == phase ? 1 : 0)
+            .description("The phase of a policy's outage recovery: 1 for the current one")
+            .tags(Tags.of("namespace", namespace, "policy", policy, "phase", phase.name()))
+            .strongReference(true).register(registry);
+        recoveryEnteredCounter(namespace, policy, phase);
+      }
+      Gauge.builder("workerhealth.outage.held.seconds", ref, r -> heldSeconds(r.get()))
+          .description("How long too many of a policy's pods have been unhealthy at once (0: no outage)")
+          .tags(Tags.of("namespace", namespace, "policy", policy)).strongReference(true).register(registry);
+      Gauge.builder("workerhealth.recovery.next.try.timestamp.seconds", ref, r -> seconds(r.get() == null ? null
+              : r.get().getNextTryTime()))
+          .description("When a policy's outage recovery tries next (NaN: nothing scheduled)")
+          .tags(Tags.of("namespace", namespace, "policy", policy)).strongReference(true).register(registry);
+      return ref;
+    }).set(state);
+  }
+
+  private double heldSeconds(RecoveryStatus state) {
+    java.time.Instant since = state == null ? null : ReportTimes.parse(state.getHeldSince());
+    return since == null ? 0 : Math.max(0, java.time.Duration.between(since, clock.instant()).toMillis() / 1000.0);
+  }
+
+  private static double seconds(String time) {
+    java.time.Instant t = time == null ? null : ReportTimes.parse(time);
+    return t == null ? Double.NaN : t.toEpochMilli() / 1000.0;
+  }
+
   public void reconcileError(String namespace, String policy) {
     reconcileErrors(namespace, policy).increment();
   }
@@ -216,19 +302,22 @@ public final class OperatorMetrics {
   /** Pods per policy by state: Healthy, Failing, Unknown, Other. Called on every reconcile of a valid policy. */
   public void pods(String namespace, String policy, Plan.Counts counts) {
     initialize(namespace, policy);
-    int other = counts.selected() - counts.healthy() - counts.failing() - counts.unknown();
+    int other = counts.selected() - counts.healthy() - counts.failing() - counts.unknown() - counts.notReporting();
     gauge(namespace, policy, "Healthy").set(counts.healthy());
     gauge(namespace, policy, "Failing").set(counts.failing());
     gauge(namespace, policy, "Unknown").set(counts.unknown());
+    gauge(namespace, policy, "NotReporting").set(counts.notReporting());
     gauge(namespace, policy, "Other").set(Math.max(0, other));
   }
 
   /** A deleted policy's series go away. */
   public void forget(String namespace, String policy) {
     attentionGauges.remove(namespace + "/" + policy);
+    recoveries.remove(namespace + "/" + policy);
+    maxNotRecovered.keySet().removeIf(k -> k.startsWith(namespace + "/" + policy + "/"));
     registry.find("workerhealth.needs.attention").tags("namespace", namespace, "policy", policy)
         .meters().forEach(registry::remove);
-    for (String state : new String[] {"Healthy", "Failing", "Unknown", "Other"}) {
+    for (String state : new String[] {"Healthy", "Failing", "Unknown", "NotReporting", "Other"}) {
       podGauges.remove(namespace + "/" + policy + "/" + state);
     }
     initialized.remove(namespace + "/" + policy);

@@ -23,31 +23,49 @@ import java.util.Map;
 public record PolicyDecision(Plan plan, PlanInputs inputs, boolean outage, boolean suppressionEnd) {
 
   /**
-   * Decides with the history, the settle and outage times, the effectiveness and the scale target state the status
-   * holds.
+   * Decides with the history, the settle and outage times, the effectiveness, the scale target state and the outage
+   * recovery the status holds.
+   *
+   * @param generation the policy's metadata.generation: a spec change since the status was written (its
+   *                   observedGeneration) ends holds on actions that did not help; null when not known
    */
   public static PolicyDecision decide(RemediationPlanner planner, PolicySettings settings,
-                                      WorkerHealthPolicyStatus status, List<PodHealth> pods,
-                                      Map<String, ScaleTargetObservation> targets, Instant now) {
+                                      WorkerHealthPolicyStatus status, PolicyObservation observed, Long generation) {
     WorkerHealthPolicyStatus s = status == null ? new WorkerHealthPolicyStatus() : status;
+    Instant now = observed.now();
+    List<PodHealth> pods = observed.pods();
     // right after too many pods were unhealthy, conditions must hold for 'for' again
     boolean wasSuppressed = wasSuppressed(s.getConditions());
     Instant settleSince = wasSuppressed ? now : ReportTimes.parse(s.getSuppressionEndedTime());
     boolean outage = RemediationPlanner.outage(settings, pods, now);
     // an outage the status says is going on, and that is not seen any more, was last seen now
     Instant outageSeen = outage || s.getOutageSince() != null ? now : ReportTimes.parse(s.getLastOutageTime());
+    boolean specChanged = generation != null && s.getObservedGeneration() != null
+        && !generation.equals(s.getObservedGeneration());
     PlanInputs inputs = new PlanInputs(pods, new ArrayList<>(s.getHistory()), settleSince, s.getEffectiveness(),
-        s.getScaleTargets(), targets, outageSeen);
+        s.getScaleTargets(), observed.targets(), outageSeen).withUnreported(observed.unreported())
+        .withRecovery(s.getRecovery()).withDependency(observed.dependency()).withSpecChanged(specChanged);
     Plan plan = planner.plan(settings, inputs, now);
     return new PolicyDecision(plan, inputs, outage, wasSuppressed && plan.remediationAllowed());
   }
 
-  /** RemediationAllowed=False with reason TooManyUnhealthy in the last status written. */
+  /** The same, for the pods and targets alone (no unreported pods, no dependency check, generation unknown). */
+  public static PolicyDecision decide(RemediationPlanner planner, PolicySettings settings,
+                                      WorkerHealthPolicyStatus status, List<PodHealth> pods,
+                                      Map<String, ScaleTargetObservation> targets, Instant now) {
+    return decide(planner, settings, status, new PolicyObservation(now, pods, targets), null);
+  }
+
+  /**
+   * RemediationAllowed=False because of an outage (TooManyUnhealthy, or its recovery in progress) in the last status
+   * written.
+   */
   static boolean wasSuppressed(List<Condition> conditions) {
     Condition allowed = conditions == null ? null : conditions.stream()
         .filter(c -> "RemediationAllowed".equals(c.getType())).findFirst().orElse(null);
     return allowed != null && "False".equals(allowed.getStatus())
-        && SkipReason.TooManyUnhealthy.name().equals(allowed.getReason());
+        && (SkipReason.TooManyUnhealthy.name().equals(allowed.getReason())
+            || SkipReason.RecoveryInProgress.name().equals(allowed.getReason()));
   }
 
   /**
@@ -74,6 +92,10 @@ public record PolicyDecision(Plan plan, PlanInputs inputs, boolean outage, boole
     }
     status.setEffectiveness(plan.effectiveness());
     status.setScaleTargets(new ArrayList<>(plan.scaleTargets()));
+    status.setRecovery(plan.recovery());
+    status.setNotReportingPods(plan.notReporting().size());
+    status.setNotReporting(new ArrayList<>(plan.notReporting().subList(0, Math.min(20, plan.notReporting().size()))));
+    status.setRolloutsInProgress(new ArrayList<>(plan.rollouts()));
   }
 
   /**
@@ -98,6 +120,7 @@ public record PolicyDecision(Plan plan, PlanInputs inputs, boolean outage, boole
       r.setTarget(d.target());
       r.setFromReplicas(d.fromReplicas());
       r.setToReplicas(d.toReplicas());
+      r.setRecovery(d.recovery());
       r.setOutcome(d.action() == RemediationAction.None ? RemediationOutcome.Reported
           : d.dryRun() ? RemediationOutcome.DryRun : RemediationOutcome.Pending);
       intents.add(r);

@@ -1,9 +1,12 @@
 package io.workerhealth.operator.planning;
 
 import io.fabric8.kubernetes.api.model.IntOrString;
+import io.workerhealth.api.v1alpha1.DependencyCheck;
 import io.workerhealth.api.v1alpha1.Durations;
 import io.workerhealth.api.v1alpha1.EscalationStep;
+import io.workerhealth.api.v1alpha1.OutageRecovery;
 import io.workerhealth.api.v1alpha1.RateLimit;
+import io.workerhealth.api.v1alpha1.RecoveryMode;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationRule;
 import io.workerhealth.api.v1alpha1.ScaleSpec;
@@ -26,7 +29,8 @@ import java.util.regex.Pattern;
  */
 public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int maxConcurrent, Duration cooldown,
                              int rateLimitMax, Duration rateLimitPer, Duration staleAfter, boolean dryRun,
-                             boolean paused) {
+                             boolean paused, Duration maxCooldown, Duration cooldownResetAfter,
+                             Duration startupGracePeriod, boolean evictBarePods, Recovery recovery) {
 
   public static final int DEFAULT_MAX_CONCURRENT = 1;
   public static final Duration DEFAULT_COOLDOWN = Duration.ofMinutes(5);
@@ -36,10 +40,62 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
   public static final Duration DEFAULT_FOR = Duration.ofSeconds(30);
   public static final Duration DEFAULT_VERIFICATION_WINDOW = Durations.parse(Verification.DEFAULT_WINDOW);
   public static final Duration DEFAULT_WITHIN = Durations.parse(EscalationStep.DEFAULT_WITHIN);
+  public static final Duration DEFAULT_MAX_COOLDOWN = Duration.ofHours(1);
+  public static final Duration DEFAULT_COOLDOWN_RESET_AFTER = Duration.ofHours(1);
+  public static final Duration DEFAULT_STARTUP_GRACE = Duration.ofMinutes(5);
+  public static final Duration DEFAULT_HOLD_FOR = Durations.parse(Verification.DEFAULT_HOLD_FOR);
+
+  /** The settings of a policy before these fields existed: every newer field at its default. */
+  public PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int maxConcurrent, Duration cooldown,
+                        int rateLimitMax, Duration rateLimitPer, Duration staleAfter, boolean dryRun, boolean paused) {
+    this(rules, maxUnhealthy, maxConcurrent, cooldown, rateLimitMax, rateLimitPer, staleAfter, dryRun, paused,
+        DEFAULT_MAX_COOLDOWN, DEFAULT_COOLDOWN_RESET_AFTER, DEFAULT_STARTUP_GRACE, false, Recovery.DEFAULT);
+  }
+
+  /**
+   * How the policy recovers after a shared outage (see {@link OutageRecoveryPlanner}).
+   *
+   * @param dependency the dependency the operator checks, or null (a canary finds out)
+   */
+  public record Recovery(RecoveryMode mode, Duration after, Duration backoff, Duration maxBackoff, int attentionAfter,
+                         Dependency dependency) {
+    public static final Recovery DEFAULT = new Recovery(RecoveryMode.Canary,
+        Durations.parse(OutageRecovery.DEFAULT_AFTER), Durations.parse(OutageRecovery.DEFAULT_BACKOFF),
+        Durations.parse(OutageRecovery.DEFAULT_MAX_BACKOFF), OutageRecovery.DEFAULT_ATTENTION_AFTER, null);
+
+    /** The wait after {@code notRecovered} canaries in a row that did not help: backoff doubled, up to maxBackoff. */
+    public Duration backoffAfter(int notRecovered) {
+      Duration wait = backoff;
+      for (int i = 1; i < notRecovered && wait.compareTo(maxBackoff) < 0; i++) {
+        wait = wait.multipliedBy(2);
+      }
+      return wait.compareTo(maxBackoff) > 0 ? maxBackoff : wait;
+    }
+  }
+
+  /**
+   * A dependency the operator checks during an outage.
+   *
+   * @param host    for TCP: the host (null for HTTP)
+   * @param port    for TCP: the port
+   * @param url     for HTTP: the URL (null for TCP)
+   */
+  public record Dependency(String name, String host, int port, java.net.URI url, Duration timeout,
+                           Duration interval) {
+    /** What messages call it. */
+    public String describe() {
+      return name != null ? name : url != null ? url.toString() : host + ":" + port;
+    }
+  }
 
   /** A ScaleTarget action's settings, parsed. */
   public record Scale(ScaleTargetRef targetRef, int minHealthy, int maxReplicas, int step,
-                      Duration stabilizationWindow) {
+                      Duration stabilizationWindow, boolean restoreOnDelete) {
+
+    public Scale(ScaleTargetRef targetRef, int minHealthy, int maxReplicas, int step, Duration stabilizationWindow) {
+      this(targetRef, minHealthy, maxReplicas, step, stabilizationWindow, true);
+    }
+
     /** {@code Kind/name}. */
     public String target() {
       return targetRef.key();
@@ -61,7 +117,19 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
    * @param escalating whether the rule lists escalation steps
    */
   public record Rule(String name, List<String> workerPatterns, Set<WorkerCondition> when, Duration forDuration,
-                     List<Step> steps, boolean escalating, Duration verificationWindow, int maxNotRecovered) {
+                     List<Step> steps, boolean escalating, Duration verificationWindow, int maxNotRecovered,
+                     Duration holdFor) {
+
+    public Rule(String name, List<String> workerPatterns, Set<WorkerCondition> when, Duration forDuration,
+                List<Step> steps, boolean escalating, Duration verificationWindow, int maxNotRecovered) {
+      this(name, workerPatterns, when, forDuration, steps, escalating, verificationWindow, maxNotRecovered,
+          DEFAULT_HOLD_FOR);
+    }
+
+    /** A plain rule whose action is None: it only reports, and keeps reporting during an outage. */
+    public boolean reportOnly() {
+      return !escalating && action() == RemediationAction.None;
+    }
 
     /** A plain rule's action (the first step's for an escalating rule). */
     public RemediationAction action() {
@@ -175,6 +243,8 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
       if (maxNotRecovered < 1) {
         problems.add(where + ".verification.maxNotRecovered must be at least 1");
       }
+      Duration holdFor = duration(v == null ? null : v.getHoldFor(), DEFAULT_HOLD_FOR, where + ".verification.holdFor",
+          problems);
       Duration forDuration = duration(r.getFor(), DEFAULT_FOR, where + ".for", problems);
       if (r.getWhen() != null && r.getWhen().stream().anyMatch(java.util.Objects::isNull)) {
         problems.add(where + ".when: a state is empty");
@@ -183,7 +253,7 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
           ? EnumSet.of(WorkerCondition.Failed)
           : EnumSet.copyOf(r.getWhen().stream().filter(java.util.Objects::nonNull).toList());
       Rule rule = new Rule(r.getName(), r.getWorkers() == null ? List.of() : List.copyOf(r.getWorkers()), when,
-          forDuration, List.copyOf(steps), escalating, window, maxNotRecovered);
+          forDuration, List.copyOf(steps), escalating, window, maxNotRecovered, holdFor);
       if (rule.scale() != null) {
         for (Rule other : rules) {
           if (other.scale() != null && other.scale().target().equals(rule.scale().target())) {
@@ -215,11 +285,90 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
       problems.add("spec." + RateLimit.MIN_PER_MESSAGE);
     }
     Duration staleAfter = duration(spec.getStaleAfter(), DEFAULT_STALE_AFTER, "spec.staleAfter", problems);
+    Duration maxCooldown = duration(spec.getMaxCooldown(), DEFAULT_MAX_COOLDOWN, "spec.maxCooldown", problems);
+    Duration resetAfter = duration(spec.getCooldownResetAfter(), DEFAULT_COOLDOWN_RESET_AFTER,
+        "spec.cooldownResetAfter", problems);
+    Duration grace = duration(spec.getStartupGracePeriod(), DEFAULT_STARTUP_GRACE, "spec.startupGracePeriod",
+        problems);
+    Recovery recovery = recovery(spec.getRecovery(), problems);
     if (!problems.isEmpty()) {
       throw new InvalidPolicyException(problems);
     }
     return new PolicySettings(List.copyOf(rules), maxUnhealthy, maxConcurrent, cooldown, rateMax, ratePer, staleAfter,
-        Boolean.TRUE.equals(spec.getDryRun()), Boolean.TRUE.equals(spec.getPaused()));
+        Boolean.TRUE.equals(spec.getDryRun()), Boolean.TRUE.equals(spec.getPaused()), maxCooldown, resetAfter, grace,
+        Boolean.TRUE.equals(spec.getEvictBarePods()), recovery);
+  }
+
+  /**
+   * The cooldown of a slot after {@code inARow} remediations in a row (1 for the first): doubled each time, up to
+   * maxCooldown (or the cooldown itself, when that is longer).
+   */
+  public Duration cooldownAfter(int inARow) {
+    Duration max = maxCooldown.compareTo(cooldown) > 0 ? maxCooldown : cooldown;
+    Duration wait = cooldown;
+    for (int i = 1; i < inARow && wait.compareTo(max) < 0; i++) {
+      wait = wait.multipliedBy(2);
+    }
+    return wait.compareTo(max) > 0 ? max : wait;
+  }
+
+  private static Recovery recovery(OutageRecovery spec, List<String> problems) {
+    if (spec == null) {
+      return Recovery.DEFAULT;
+    }
+    Recovery d = Recovery.DEFAULT;
+    Duration after = duration(spec.getAfter(), d.after(), "spec.recovery.after", problems);
+    Duration backoff = duration(spec.getBackoff(), d.backoff(), "spec.recovery.backoff", problems);
+    Duration maxBackoff = duration(spec.getMaxBackoff(), d.maxBackoff(), "spec.recovery.maxBackoff", problems);
+    if (backoff.isZero()) {
+      problems.add("spec.recovery.backoff must be more than 0");
+    }
+    if (maxBackoff.compareTo(backoff) < 0) {
+      problems.add("spec.recovery.maxBackoff must be at least spec.recovery.backoff");
+    }
+    int attentionAfter = spec.getAttentionAfter() == null ? d.attentionAfter() : spec.getAttentionAfter();
+    if (attentionAfter < 1) {
+      problems.add("spec.recovery.attentionAfter must be at least 1");
+    }
+    Dependency dependency = null;
+    DependencyCheck dep = spec.getDependency();
+    if (dep != null) {
+      Duration timeout = duration(dep.getTimeout(), Durations.parse(DependencyCheck.DEFAULT_TIMEOUT),
+          "spec.recovery.dependency.timeout", problems);
+      Duration interval = duration(dep.getInterval(), Durations.parse(DependencyCheck.DEFAULT_INTERVAL),
+          "spec.recovery.dependency.interval", problems);
+      if (timeout.isZero() || interval.isZero()) {
+        problems.add("spec.recovery.dependency: timeout and interval must be more than 0");
+      }
+      if ((dep.getTcp() == null) == (dep.getHttp() == null)) {
+        problems.add("spec.recovery.dependency: set either tcp or http");
+      } else if (dep.getTcp() != null) {
+        int colon = dep.getTcp().lastIndexOf(':');
+        int port = -1;
+        try {
+          port = colon <= 0 ? -1 : Integer.parseInt(dep.getTcp().substring(colon + 1));
+        } catch (NumberFormatException e) {
+          port = -1;
+        }
+        if (port < 1 || port > 65535) {
+          problems.add("spec.recovery.dependency.tcp: '" + dep.getTcp() + "' is not host:port with a port 1-65535");
+        } else {
+          dependency = new Dependency(dep.getName(), dep.getTcp().substring(0, colon), port, null, timeout, interval);
+        }
+      } else {
+        try {
+          java.net.URI url = java.net.URI.create(dep.getHttp());
+          if (url.getHost() == null || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))) {
+            throw new IllegalArgumentException("not an http(s) URL with a host");
+          }
+          dependency = new Dependency(dep.getName(), null, 0, url, timeout, interval);
+        } catch (IllegalArgumentException e) {
+          problems.add("spec.recovery.dependency.http: '" + dep.getHttp() + "': " + e.getMessage());
+        }
+      }
+    }
+    return new Recovery(spec.getMode() == null ? RecoveryMode.Canary : spec.getMode(), after, backoff, maxBackoff,
+        attentionAfter, dependency);
   }
 
   private static Scale scale(RemediationAction action, ScaleSpec spec, String where, List<String> problems) {
@@ -253,7 +402,7 @@ public record PolicySettings(List<Rule> rules, IntOrString maxUnhealthy, int max
     }
     Duration window = duration(spec.getStabilizationWindow(), Durations.parse(ScaleSpec.DEFAULT_STABILIZATION_WINDOW),
         where + ".scale.stabilizationWindow", problems);
-    return ref == null ? null : new Scale(ref, min, max, step, window);
+    return ref == null ? null : new Scale(ref, min, max, step, window, !Boolean.FALSE.equals(spec.getRestoreOnDelete()));
   }
 
   private static boolean blank(String s) {

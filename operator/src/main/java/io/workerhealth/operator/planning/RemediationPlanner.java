@@ -2,6 +2,7 @@ package io.workerhealth.operator.planning;
 
 import io.workerhealth.api.v1alpha1.ActionEffectiveness;
 import io.workerhealth.api.v1alpha1.HealthPhase;
+import io.workerhealth.api.v1alpha1.RecoveryPhase;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRecord;
@@ -13,6 +14,7 @@ import io.workerhealth.api.v1alpha1.WorkerState;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -23,14 +25,17 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Decides remediations: (policy, selected pods' health, remediation history, now) → actions and skips, each with a
  * reason. Pure and deterministic: no clock, no I/O, and the same decisions whatever order the pods come in.
  *
- * <p>The safety limits, in the order they are applied: paused; too many pods failing at once (a shared dependency
- * is the likely cause, restarts would only add a reconnect storm); stale data; excluded pods; the rule's 'for';
- * a remediation of the pod already in flight; the slot's cooldown; the rate limit; maxConcurrent.
+ * <p>The safety limits, in the order they are applied: paused; too many pods failing (or not reporting) at once (a
+ * shared dependency is the likely cause, restarts would only add a reconnect storm: the {@link OutageRecoveryPlanner}
+ * decides, report-only rules still report); stale data; excluded pods; the rule's 'for'; a remediation of the pod
+ * already in flight; bare pods; workloads mid-rollout; the slot's cooldown (doubling for remediations in a row); the
+ * rate limit; maxConcurrent. Whatever is held by time says when it is due ({@link Plan#nextTry()}).
  *
  * <p>Beyond single actions: every RestartPod and ScaleTarget is verified over the rule's verification window
  * (Recovered / NotRecovered, counted per rule, worker and action); an action that did not help maxNotRecovered times
@@ -87,6 +92,7 @@ public final class RemediationPlanner {
         inFlightUids.add(r.getPodUID());
       }
     }
+    NextTry next = new NextTry(now);
 
     // did the earlier actions help? decided before anything else: the cut-off and escalation depend on it
     List<Plan.Verified> verified = verify(policy, pods, past, now);
@@ -97,7 +103,11 @@ public final class RemediationPlanner {
       }
     });
     verified.forEach(v -> results.put(v.record(), v.result()));
-    List<ActionEffectiveness> effectiveness = effectiveness(policy, in.effectiveness(), verified, now);
+    List<Plan.HoldEnded> holdsEnded = new ArrayList<>();
+    List<ActionEffectiveness> effectiveness = effectiveness(policy, in.effectiveness(), verified, pods,
+        in.specChanged(), holdsEnded, now);
+    effectiveness.forEach(e -> next.at(parse(e.getHeldUntil())));
+    verificationsDue(policy, past, results, next);
 
     List<Plan.Skip> skips = new ArrayList<>();
     int healthy = 0;
@@ -135,24 +145,48 @@ public final class RemediationPlanner {
       }
     }
 
-    int allowed = policy.allowedUnhealthy(pods.size());
+    // pods without a WorkerHealth: after the start-up grace period they count, as unhealthy
+    List<String> notReporting = new ArrayList<>();
+    in.unreported().stream().sorted(Comparator.comparing(UnreportedPod::pod)).forEach(u -> {
+      Instant due = u.created() == null ? now : u.created().plus(policy.startupGracePeriod());
+      if (due.isAfter(now)) {
+        next.at(due);
+      } else {
+        notReporting.add(u.pod());
+      }
+    });
+    int selected = pods.size() + notReporting.size();
+    int allowed = policy.allowedUnhealthy(selected);
+    int unhealthy = failing + notReporting.size();
+    boolean tooMany = unhealthy > allowed;
+    String tooManyMessage = unhealthy + " of " + selected + " selected pods are failing"
+        + (notReporting.isEmpty() ? "" : " or not reporting") + ", more than maxUnhealthy (" + allowed
+        + "): likely a shared dependency; remediating nothing";
+
+    OutageRecoveryPlanner.Round recovery = OutageRecoveryPlanner.next(policy, in.recovery(),
+        situation(in, pods, past, results, tooMany, tooManyMessage, failing, policy, now), now);
+    next.at(recovery.nextTry());
     SkipReason suppressed = null;
     String suppressedMessage = null;
     if (policy.paused()) {
       suppressed = SkipReason.Paused;
       suppressedMessage = "the policy is paused";
-    } else if (failing > allowed) {
-      suppressed = SkipReason.TooManyUnhealthy;
-      suppressedMessage = failing + " of " + pods.size() + " selected pods are failing, more than maxUnhealthy ("
-          + allowed + "): likely a shared dependency; remediating nothing";
+    } else if (recovery.mode() != OutageRecoveryPlanner.Mode.NONE) {
+      suppressed = tooMany ? SkipReason.TooManyUnhealthy : SkipReason.RecoveryInProgress;
+      suppressedMessage = recovery.phase() == RecoveryPhase.Held && tooMany ? tooManyMessage
+          : (tooMany ? tooManyMessage + "; " : "an outage is being recovered from; ") + "outage recovery "
+              + recovery.phase() + ": " + recovery.state().getMessage();
     }
 
     List<Plan.Decision> actions = new ArrayList<>();
     List<Plan.Escalation> escalations = new ArrayList<>();
     List<Plan.Attention> attention = new ArrayList<>();
     Map<String, List<ScaleRequest>> scaleRequests = new LinkedHashMap<>();
-    long recentActs = past.stream().filter(r -> ACTED.contains(r.getOutcome()) && countsForRateLimit(r)
-        && after(r.getTime(), now.minus(policy.rateLimitPer()))).count();
+    List<OutageCandidate> outageCandidates = new ArrayList<>();
+    Set<String> rollouts = new TreeSet<>();
+    List<RemediationRecord> rateCounted = past.stream().filter(r -> ACTED.contains(r.getOutcome())
+        && countsForRateLimit(r) && after(r.getTime(), now.minus(policy.rateLimitPer()))).toList();
+    long recentActs = rateCounted.size();
     int chosen = 0;
     Set<String> slotsThisRound = new HashSet<>();
     for (int i = 0; i < candidates.size(); i++) {
@@ -169,17 +203,29 @@ public final class RemediationPlanner {
         skips.add(skip(pod, first, SkipReason.Excluded, "pod is labelled workerhealth.io/exclude"));
         continue;
       }
-      if (suppressed != null) {
+      if (suppressed == SkipReason.Paused) {
         skips.add(skip(pod, first, suppressed, suppressedMessage));
         continue;
       }
-      Match match = firstMatch(policy.rules(), pod, now, true, settleSince);
+      boolean outage = suppressed != null;
+      // report-only rules keep reporting during an outage: they are not remediations
+      Match match = firstMatch(policy.rules(), pod, now, true, outage ? null : settleSince);
       if (match == null) {
+        if (outage && !first.rule().reportOnly()) {
+          skips.add(skip(pod, first, suppressed, suppressedMessage));
+          continue;
+        }
         Duration held = Duration.between(first.since(), now);
-        boolean settling = settleSince != null && settleSince.isAfter(first.since());
+        boolean settling = !outage && settleSince != null && settleSince.isAfter(first.since());
+        Instant heldFrom = settling ? settleSince : first.since();
+        next.at(heldFrom.plus(first.rule().forDuration()));
         skips.add(skip(pod, first, SkipReason.NotLongEnough, describe(first) + " for " + held.toSeconds() + "s of "
             + first.rule().forDuration().toSeconds() + "s" + (settling ? "; settling after too many pods were "
             + "unhealthy until " + settleSince.plus(first.rule().forDuration()) : "")));
+        continue;
+      }
+      if (outage && !match.rule().reportOnly()) {
+        outageCandidates.add(new OutageCandidate(pod, match)); // the recovery decides for it below
         continue;
       }
       if (inFlightUids.contains(pod.podUid())) {
@@ -218,17 +264,35 @@ public final class RemediationPlanner {
             match.since(), dryRun, why, stepIndex, null, null, null));
         continue;
       }
-      Instant lastInSlot = past.stream()
-          .filter(r -> ACTED.contains(r.getOutcome()) && pod.slot().equals(r.getSlot()))
-          .map(r -> parse(r.getTime())).filter(Objects::nonNull).max(Comparator.naturalOrder()).orElse(null);
+      Plan.Skip unsafe = restartHazard(policy, pod, match, rollouts);
+      if (unsafe != null) {
+        skips.add(unsafe);
+        continue;
+      }
+      List<RemediationRecord> inSlot = past.stream()
+          .filter(r -> ACTED.contains(r.getOutcome()) && r.getRecovery() == null && pod.slot().equals(r.getSlot())
+              && parse(r.getTime()) != null)
+          .sorted(Comparator.comparing((RemediationRecord r) -> parse(r.getTime())).reversed()).toList();
+      Instant lastInSlot = inSlot.isEmpty() ? null : parse(inSlot.get(0).getTime());
+      int inARow = inARow(inSlot, match.since(), policy.cooldownResetAfter());
+      Duration cooldown = policy.cooldownAfter(inARow);
       if (slotsThisRound.contains(pod.slot())
-          || lastInSlot != null && lastInSlot.plus(policy.cooldown()).isAfter(now)) {
+          || lastInSlot != null && lastInSlot.plus(cooldown).isAfter(now)) {
+        if (lastInSlot != null) {
+          next.at(lastInSlot.plus(cooldown)); // retried when the cooldown ends, not at the next resync
+        }
         skips.add(skip(pod, match, SkipReason.Cooldown, pod.slot() + " was remediated "
-            + (lastInSlot == null ? "in this round" : Duration.between(lastInSlot, now).toSeconds() + "s ago")
-            + ", cooldown is " + policy.cooldown().toSeconds() + "s"));
+            + (lastInSlot == null || slotsThisRound.contains(pod.slot()) ? "in this round"
+                : Duration.between(lastInSlot, now).toSeconds() + "s ago")
+            + ", cooldown is " + cooldown.toSeconds() + "s"
+            + (inARow > 1 ? " (doubled for " + inARow + " remediations in a row, up to maxCooldown "
+                + policy.maxCooldown().toSeconds() + "s)" : "")
+            + (lastInSlot == null || slotsThisRound.contains(pod.slot()) ? ""
+                : "; next try at " + lastInSlot.plus(cooldown))));
         continue;
       }
       if (recentActs + chosen >= policy.rateLimitMax()) {
+        rateLimitEnds(rateCounted, policy, next);
         skips.add(skip(pod, match, SkipReason.RateLimited, (recentActs + chosen) + " remediations within the last "
             + policy.rateLimitPer().toSeconds() + "s, the limit is " + policy.rateLimitMax()));
         continue;
@@ -245,6 +309,20 @@ public final class RemediationPlanner {
               + (dryRun ? " (dry run)" : ""), stepIndex, null, null, null));
     }
 
+    // an outage: the recovery's canary or rolling restarts, else every pod a rule acts on is held
+    Set<String> decided = new HashSet<>();
+    candidates.forEach(p -> decided.add(p.podUid())); // each already acted on or skipped, or an outage candidate
+    chosen += recover(policy, recovery, pods, decided, outageCandidates, past, results, effectiveness, escalations, inFlightUids,
+        recentActs + chosen, rateCounted, suppressed, suppressedMessage, actions, skips, rollouts, next, now);
+    actions.stream().filter(d -> d.recovery() == RecoveryPhase.Canary).findFirst().ifPresent(d -> {
+      recovery.state().setCanaryPod(d.pod());
+      recovery.state().setMessage("canary " + d.pod() + " restarted to find out whether the shared dependency is back");
+    });
+    if (recovery.attention()) {
+      attention.add(new Plan.Attention("recovery", "*", "outage", SkipReason.RecoveryFailing,
+          "outage recovery keeps failing: " + recovery.state().getMessage()));
+    }
+
     // ScaleTarget: per rule and target, from every pod that asks, and stepping back down when enough are healthy
     Map<String, ScaleTargetState> states = new LinkedHashMap<>();
     in.scaleTargets().forEach(st -> states.put(st.getTarget(), st));
@@ -257,7 +335,7 @@ public final class RemediationPlanner {
       }
       Plan.Decision d = planScale(policy, rule, pods, scaleRequests.getOrDefault(rule.name(), List.of()),
           in.targets().get(rule.scale().target()), states, past, rateUsed, skips, problems, notes, in.outageSeen(),
-          now);
+          next, now);
       if (d != null) {
         actions.add(d);
         rateUsed += d.scaleUp() ? 1 : 0;
@@ -267,9 +345,239 @@ public final class RemediationPlanner {
     Set<String> scaled = new HashSet<>();
     policy.rules().stream().filter(r -> r.scale() != null).forEach(r -> scaled.add(r.scale().target()));
     states.keySet().retainAll(scaled);
-    return new Plan(actions, skips, new Plan.Counts(pods.size(), healthy, failing, unknown), inFlightUids.size(),
-        suppressed, suppressedMessage, verified, effectiveness, new ArrayList<>(states.values()), escalations,
-        attention, problems, notes);
+    return new Plan(actions, skips, new Plan.Counts(selected, healthy, failing, unknown, notReporting.size()),
+        inFlightUids.size(), suppressed, suppressedMessage, verified, effectiveness, new ArrayList<>(states.values()),
+        escalations, attention, problems, notes, recovery.state(), notReporting, new ArrayList<>(rollouts),
+        holdsEnded, next.earliest());
+  }
+
+  /** A pod held by an outage whose rule would remediate it: the recovery decides for it. */
+  private record OutageCandidate(PodHealth pod, Match match) {}
+
+  /** The earliest future instant at which something held by time would change. */
+  private static final class NextTry {
+    private final Instant now;
+    private Instant earliest;
+
+    NextTry(Instant now) {
+      this.now = now;
+    }
+
+    void at(Instant t) {
+      if (t != null && t.isAfter(now) && (earliest == null || t.isBefore(earliest))) {
+        earliest = t;
+      }
+    }
+
+    Instant earliest() {
+      return earliest;
+    }
+  }
+
+  /**
+   * Canary or rolling restarts of the outage's candidates (exempt from the slot cooldown, and rolling ones from the
+   * rate limit); every candidate not restarted is skipped with the suppression. Returns how many were chosen.
+   */
+  private int recover(PolicySettings policy, OutageRecoveryPlanner.Round recovery, List<PodHealth> pods,
+                      Set<String> decided, List<OutageCandidate> candidates,
+                      List<RemediationRecord> past, Map<RemediationRecord, VerificationResult> results,
+                      List<ActionEffectiveness> effectiveness, List<Plan.Escalation> escalations,
+                      Set<String> inFlightUids, long rateUsed, List<RemediationRecord> rateCounted,
+                      SkipReason suppressed, String suppressedMessage, List<Plan.Decision> actions,
+                      List<Plan.Skip> skips, Set<String> rollouts, NextTry next, Instant now) {
+    OutageRecoveryPlanner.Mode mode = recovery.mode();
+    Set<String> unverified = new HashSet<>(inFlightUids);
+    past.stream().filter(r -> r.getRecovery() != null && ACTED.contains(r.getOutcome()) && !results.containsKey(r)
+        && r.getPodUID() != null).forEach(r -> unverified.add(r.getPodUID()));
+    boolean canaryInFlight = past.stream().anyMatch(r -> r.getRecovery() == RecoveryPhase.Canary
+        && ACTED.contains(r.getOutcome()) && !results.containsKey(r));
+    int budget = switch (mode) {
+      case CANARY -> canaryInFlight || inFlightUids.size() >= policy.maxConcurrent() ? 0 : 1;
+      case ROLLING -> policy.maxConcurrent() - unverified.size();
+      default -> 0;
+    };
+    RemediationRecord lastCanary = lastCanary(past);
+    List<OutageCandidate> ordered = new ArrayList<>(candidates);
+    if (mode == OutageRecoveryPlanner.Mode.CANARY && lastCanary != null) {
+      // the last canary's replacement is the next canary even when it does not fail a worker but cannot be scraped
+      // (an app that refuses to start while the dependency is down): only the canary pays, not another pod
+      PolicySettings.Rule rule = policy.rules().stream().filter(x -> x.name().equals(lastCanary.getRule()))
+          .findFirst().orElse(null);
+      for (PodHealth p : pods) {
+        WorkerHealthStatus st = p.status();
+        if (rule != null && lastCanary.getWorker() != null && replaces(p, lastCanary) && !decided.contains(p.podUid())
+            && !p.excluded() && st != null && isFresh(st, policy.staleAfter(), now)
+            && st.getPhase() != HealthPhase.Healthy) {
+          ordered.add(new OutageCandidate(p, new Match(rule, lastCanary.getWorker(),
+              p.created() == null ? now : p.created())));
+        }
+      }
+    }
+    ordered.sort(Comparator.comparing((OutageCandidate c) -> mode == OutageRecoveryPlanner.Mode.CANARY
+            && lastCanary != null && replaces(c.pod(), lastCanary) ? 0 : 1)
+        .thenComparing(c -> c.match().since()).thenComparing(c -> c.pod().pod()));
+    int chosen = 0;
+    for (OutageCandidate c : ordered) {
+      PodHealth pod = c.pod();
+      Match match = c.match();
+      String waiting = suppressedMessage + (mode == OutageRecoveryPlanner.Mode.CANARY ? "; one canary at a time"
+          : mode == OutageRecoveryPlanner.Mode.ROLLING ? "; rolling, " + policy.maxConcurrent() + " at a time" : "");
+      if (inFlightUids.contains(pod.podUid())) {
+        skips.add(skip(pod, match, SkipReason.InFlight, "a remediation of this pod is already under way"));
+        continue;
+      }
+      if (chosen >= budget) {
+        skips.add(skip(pod, match, suppressed, waiting));
+        continue;
+      }
+      Resolved resolved = resolve(match.rule(), match, pod, past, results, effectiveness, escalations, now);
+      if (resolved.hold() != null) {
+        skips.add(skip(pod, match, resolved.hold(), resolved.message()));
+        continue;
+      }
+      if (resolved.step().action() != RemediationAction.RestartPod) {
+        skips.add(skip(pod, match, suppressed, suppressedMessage + "; only restarts recover an outage"));
+        continue;
+      }
+      Plan.Skip unsafe = restartHazard(policy, pod, match, rollouts);
+      if (unsafe != null) {
+        skips.add(unsafe);
+        continue;
+      }
+      if (mode == OutageRecoveryPlanner.Mode.CANARY && rateUsed + chosen >= policy.rateLimitMax()) {
+        rateLimitEnds(rateCounted, policy, next);
+        skips.add(skip(pod, match, SkipReason.RateLimited, "canary: " + (rateUsed + chosen) + " remediations within "
+            + "the last " + policy.rateLimitPer().toSeconds() + "s, the limit is " + policy.rateLimitMax()));
+        continue;
+      }
+      RecoveryPhase role = mode == OutageRecoveryPlanner.Mode.CANARY ? RecoveryPhase.Canary : RecoveryPhase.Rolling;
+      if (policy.dryRun() && past.stream().anyMatch(r -> r.getRecovery() == role
+          && r.getOutcome() == RemediationOutcome.DryRun && Objects.equals(r.getPodUID(), pod.podUid()))) {
+        skips.add(skip(pod, match, SkipReason.AlreadyDecided, "already recorded for this outage (dry run)"));
+        continue;
+      }
+      chosen++;
+      actions.add(new Plan.Decision(RemediationAction.RestartPod, pod.pod(), pod.podUid(), pod.slot(), match.worker(),
+          match.rule().name(), match.since(), policy.dryRun(), (role == RecoveryPhase.Canary
+              ? "outage recovery: canary, to find out whether the shared dependency is back; "
+              : "outage recovery: rolling restart; ") + describe(match) + " for "
+              + Duration.between(match.since(), now).toSeconds() + "s" + (policy.dryRun() ? " (dry run)" : ""),
+          null, null, null, null, role));
+    }
+    return chosen;
+  }
+
+  /** The newest canary restart of the history, or null. */
+  private static RemediationRecord lastCanary(List<RemediationRecord> past) {
+    return past.stream().filter(r -> r.getRecovery() == RecoveryPhase.Canary && ACTED.contains(r.getOutcome())
+        && parse(r.getTime()) != null).max(Comparator.comparing(r -> parse(r.getTime()))).orElse(null);
+  }
+
+  /** The pod took the place of the record's pod: same workload slot, another pod, created at or after it. */
+  private static boolean replaces(PodHealth p, RemediationRecord r) {
+    Instant t = parse(r.getTime());
+    return t != null && Objects.equals(p.slot(), r.getSlot()) && !Objects.equals(p.podUid(), r.getPodUID())
+        && (p.created() == null || !p.created().isBefore(t.truncatedTo(ChronoUnit.SECONDS)));
+  }
+
+  /** What the recovery planner needs to know of this round. */
+  private static OutageRecoveryPlanner.Situation situation(PlanInputs in, List<PodHealth> pods,
+                                                           List<RemediationRecord> past,
+                                                           Map<RemediationRecord, VerificationResult> results,
+                                                           boolean tooMany, String tooManyMessage, int failing,
+                                                           PolicySettings policy, Instant now) {
+    boolean inFlight = past.stream().anyMatch(r -> r.getRecovery() != null && ACTED.contains(r.getOutcome())
+        && !results.containsKey(r));
+    Instant phaseSince = in.recovery() == null ? null : ReportTimes.parse(in.recovery().getPhaseSince());
+    VerificationResult phaseResult = null;
+    for (RemediationRecord r : past) {
+      Instant t = parse(r.getTime());
+      VerificationResult result = results.get(r);
+      if (r.getRecovery() == null || result == null || t == null || phaseSince == null || t.isBefore(phaseSince)) {
+        continue;
+      }
+      if (result == VerificationResult.NotRecovered) {
+        phaseResult = VerificationResult.NotRecovered;
+      } else if (phaseResult == null) {
+        phaseResult = VerificationResult.Recovered;
+      }
+    }
+    RemediationRecord canary = lastCanary(past);
+    Instant canaryTime = canary == null ? null : parse(canary.getTime());
+    boolean lateRecovery = canary != null && canaryTime != null && canary.getWorker() != null
+        && pods.stream().anyMatch(p -> replaces(p, canary)
+            && healthySince(p, canary.getWorker(), canaryTime, policy, now));
+    Instant verdictDue = null;
+    for (RemediationRecord r : past) {
+      PolicySettings.Rule rule = policy.rules().stream().filter(x -> x.name().equals(r.getRule())).findFirst()
+          .orElse(null);
+      Instant t = parse(r.getTime());
+      if (r.getRecovery() != null && ACTED.contains(r.getOutcome()) && !results.containsKey(r) && rule != null
+          && t != null && (verdictDue == null || t.plus(rule.verificationWindow()).isBefore(verdictDue))) {
+        verdictDue = t.plus(rule.verificationWindow());
+      }
+    }
+    return new OutageRecoveryPlanner.Situation(tooMany, tooManyMessage, failing, inFlight, phaseResult, lateRecovery,
+        in.dependency(), verdictDue);
+  }
+
+  /**
+   * Why restarting this pod would do harm, or null: a bare pod (eviction deletes it for good) unless allowed; a pod
+   * whose workload is in the middle of a rollout (the restart would fight it).
+   */
+  private static Plan.Skip restartHazard(PolicySettings policy, PodHealth pod, Match match, Set<String> rollouts) {
+    if (pod.bare() && !policy.evictBarePods()) {
+      return skip(pod, match, SkipReason.BarePod, "pod " + pod.pod() + " has no controller: evicting it would delete "
+          + "it for good (spec.evictBarePods allows it)");
+    }
+    if (pod.rollout() != null) {
+      rollouts.add(pod.rollout());
+      return skip(pod, match, SkipReason.RolloutInProgress, pod.rollout() + " is in the middle of a rollout: a "
+          + "restart would fight it; waiting for the rollout to end");
+    }
+    return null;
+  }
+
+  /**
+   * Remediations of a slot in a row (newest first, non-recovery records with a time): each one counts while the
+   * failure after it began within cooldownResetAfter of it (a record without failingSince ends the row). 0 when the slot has none, or when the current failure
+   * began at least cooldownResetAfter after the last one (the slot stayed healthy that long).
+   */
+  static int inARow(List<RemediationRecord> newestFirst, Instant failingSince, Duration resetAfter) {
+    Instant newer = failingSince;
+    int n = 0;
+    for (RemediationRecord r : newestFirst) {
+      Instant t = parse(r.getTime());
+      if (newer != null && !newer.isBefore(t.plus(resetAfter))) {
+        break; // healthy for resetAfter after r: the streak ends there
+      }
+      n++;
+      newer = parse(r.getFailingSince());
+      if (newer == null) {
+        break; // when the failure it answered began is not known, neither is how long the slot was healthy before
+      }
+    }
+    return n;
+  }
+
+  /** When the oldest remediation the rate limit counts leaves its window. */
+  private static void rateLimitEnds(List<RemediationRecord> counted, PolicySettings policy, NextTry next) {
+    counted.stream().map(r -> parse(r.getTime())).filter(Objects::nonNull).min(Comparator.naturalOrder())
+        .ifPresent(t -> next.at(t.plus(policy.rateLimitPer())));
+  }
+
+  /** Actions still inside their verification window: looked at again when it ends. */
+  private static void verificationsDue(PolicySettings policy, List<RemediationRecord> past,
+                                       Map<RemediationRecord, VerificationResult> results, NextTry next) {
+    for (RemediationRecord r : past) {
+      PolicySettings.Rule rule = policy.rules().stream().filter(x -> x.name().equals(r.getRule())).findFirst()
+          .orElse(null);
+      Instant t = parse(r.getTime());
+      if (rule != null && t != null && !results.containsKey(r) && r.getOutcome() == RemediationOutcome.Succeeded
+          && r.getAction() != RemediationAction.None) {
+        next.at(t.plus(rule.verificationWindow()));
+      }
+    }
   }
 
   /**
@@ -285,7 +593,7 @@ public final class RemediationPlanner {
                                   List<ScaleRequest> requests, ScaleTargetObservation target,
                                   Map<String, ScaleTargetState> states, List<RemediationRecord> past, long rateUsed,
                                   List<Plan.Skip> skips, List<Plan.TargetProblem> problems, List<String> notes,
-                                  Instant outageSeen, Instant now) {
+                                  Instant outageSeen, NextTry next, Instant now) {
     PolicySettings.Scale scale = rule.scale();
     String key = scale.target();
     ScaleRequest first = requests.isEmpty() ? null : requests.get(0);
@@ -327,6 +635,7 @@ public final class RemediationPlanner {
             ? "its health endpoint" : "worker " + outageWorker) + ": likely a shared dependency; more replicas would "
             + "fail too, not scaling " + key;
       } else if (outageSeen != null && outageSeen.plus(rule.forDuration()).isAfter(now)) {
+        next.at(outageSeen.plus(rule.forDuration()));
         reason = SkipReason.OutageHold;
         skipMsg = "every selected pod failed the same worker until " + outageSeen + ": pods recovering from it are "
             + "left 'for' (" + rule.forDuration().toSeconds() + "s) to report healthy before " + key + " is scaled";
@@ -335,6 +644,7 @@ public final class RemediationPlanner {
         skipMsg = key + " has " + current + " replicas, maxReplicas is " + scale.maxReplicas() + "; " + healthyCount
             + " of minHealthy " + scale.minHealthy() + " pods healthy";
       } else if (last != null && last.plus(policy.cooldown()).isAfter(now)) {
+        next.at(last.plus(policy.cooldown()));
         reason = SkipReason.Cooldown;
         skipMsg = key + " was scaled " + Duration.between(last, now).toSeconds() + "s ago, cooldown is "
             + policy.cooldown().toSeconds() + "s";
@@ -382,6 +692,7 @@ public final class RemediationPlanner {
       return null;
     }
     if (since.plus(scale.stabilizationWindow()).isAfter(now) || policy.dryRun()) {
+      next.at(policy.dryRun() ? null : since.plus(scale.stabilizationWindow()));
       return null;
     }
     int to = Math.max(baseline, current - scale.step());
@@ -512,6 +823,8 @@ public final class RemediationPlanner {
       }
       int notRecovered = step.action() == RemediationAction.None ? 0
           : consecutiveNotRecovered(effectiveness, rule.name(), match.worker(), step.action());
+      String until = step.action() == RemediationAction.None ? null
+          : heldUntil(effectiveness, rule.name(), match.worker(), step.action());
       boolean notHelping = notRecovered >= rule.maxNotRecovered();
       long attempts = !rule.escalating() ? 0 : episode.stream().filter(r -> r.getStep() == index
           && after(r.getTime(), now.minus(step.within()))).count();
@@ -529,8 +842,17 @@ public final class RemediationPlanner {
         cur++;
         continue;
       }
-      return new Resolved(cur, step, SkipReason.NotHelping, why + ": not repeating it, a human is needed");
+      return new Resolved(cur, step, SkipReason.NotHelping, why + ": not repeating it"
+          + (until == null ? "" : " until " + until + " (verification.holdFor), or until the spec changes or the worker "
+              + "is healthy again") + ": a human is needed");
     }
+  }
+
+  private static String heldUntil(List<ActionEffectiveness> effectiveness, String rule, String worker,
+                                  RemediationAction action) {
+    return effectiveness.stream().filter(e -> rule.equals(e.getRule()) && worker.equals(e.getWorker())
+        && e.getAction() == action).map(ActionEffectiveness::getHeldUntil).filter(Objects::nonNull).findFirst()
+        .orElse(null);
   }
 
   private static int consecutiveNotRecovered(List<ActionEffectiveness> effectiveness, String rule, String worker,
@@ -562,8 +884,7 @@ public final class RemediationPlanner {
       boolean recovered;
       String how;
       if (r.getAction() == RemediationAction.RestartPod && done) {
-        recovered = pods.stream().anyMatch(p -> Objects.equals(p.slot(), r.getSlot())
-            && !Objects.equals(p.podUid(), r.getPodUID()) && healthySince(p, r.getWorker(), t, policy, now));
+        recovered = pods.stream().anyMatch(p -> replaces(p, r) && healthySince(p, r.getWorker(), t, policy, now));
         how = "worker " + r.getWorker() + (recovered ? " healthy on the replacement of " : " not healthy on a "
             + "replacement of ") + r.getPod();
       } else if (r.getAction() == RemediationAction.ScaleTarget && done && r.getToReplicas() != null
@@ -618,23 +939,37 @@ public final class RemediationPlanner {
   /** Effectiveness with this round's results counted; entries of rules no longer in the policy are dropped. */
   static List<ActionEffectiveness> effectiveness(PolicySettings policy, List<ActionEffectiveness> before,
                                                  List<Plan.Verified> verified, Instant now) {
-    Set<String> ruleNames = new HashSet<>();
-    policy.rules().forEach(r -> ruleNames.add(r.name()));
+    return effectiveness(policy, before, verified, List.of(), false, new ArrayList<>(), now);
+  }
+
+  /**
+   * Effectiveness with this round's results counted (outage recovery restarts are not: they say whether the
+   * dependency is back, not whether the action helps the worker); entries of rules no longer in the policy are
+   * dropped. A hold on an action that did not help maxNotRecovered times in a row ends — the count starts again —
+   * after the rule's verification.holdFor, when the spec changed, or when the worker is healthy on every selected
+   * pod that reports it for the verification window; each end is added to {@code ended}.
+   */
+  static List<ActionEffectiveness> effectiveness(PolicySettings policy, List<ActionEffectiveness> before,
+                                                 List<Plan.Verified> verified, List<PodHealth> pods,
+                                                 boolean specChanged, List<Plan.HoldEnded> ended, Instant now) {
+    Map<String, PolicySettings.Rule> rules = new HashMap<>();
+    policy.rules().forEach(r -> rules.put(r.name(), r));
     Map<String, ActionEffectiveness> byKey = new LinkedHashMap<>();
     for (ActionEffectiveness e : before) {
-      if (ruleNames.contains(e.getRule())) {
+      if (rules.containsKey(e.getRule())) {
         ActionEffectiveness c = new ActionEffectiveness(e.getRule(), e.getWorker(), e.getAction());
         c.setRecovered(e.getRecovered() == null ? 0 : e.getRecovered());
         c.setNotRecovered(e.getNotRecovered() == null ? 0 : e.getNotRecovered());
         c.setConsecutiveNotRecovered(e.getConsecutiveNotRecovered() == null ? 0 : e.getConsecutiveNotRecovered());
         c.setLastVerifiedTime(e.getLastVerifiedTime());
+        c.setHeldUntil(e.getHeldUntil());
         byKey.put(e.getRule() + "/" + e.getWorker() + "/" + e.getAction(), c);
       }
     }
     for (Plan.Verified v : verified) {
       RemediationRecord r = v.record();
-      if (r.getAction() == RemediationAction.None) {
-        continue; // the end of an escalation, not an action's effect
+      if (r.getAction() == RemediationAction.None || r.getRecovery() != null) {
+        continue; // the end of an escalation, or an outage recovery's restart: not the action's effect
       }
       ActionEffectiveness e = byKey.computeIfAbsent(r.getRule() + "/" + r.getWorker() + "/" + r.getAction(),
           k -> new ActionEffectiveness(r.getRule(), r.getWorker(), r.getAction()));
@@ -647,7 +982,58 @@ public final class RemediationPlanner {
       }
       e.setLastVerifiedTime(now.toString());
     }
+    for (ActionEffectiveness e : byKey.values()) {
+      PolicySettings.Rule rule = rules.get(e.getRule());
+      if (e.getConsecutiveNotRecovered() < rule.maxNotRecovered()) {
+        e.setHeldUntil(null);
+        continue;
+      }
+      Instant until = parse(e.getHeldUntil());
+      if (until == null) {
+        Instant from = parse(e.getLastVerifiedTime());
+        until = (from == null ? now : from).plus(rule.holdFor());
+        e.setHeldUntil(until.toString());
+      }
+      String why = specChanged ? "the spec changed"
+          : !now.isBefore(until) ? "held for verification.holdFor (" + rule.holdFor().toSeconds() + "s)"
+          : healthyEverywhere(rule, e.getWorker(), pods, policy, now) ? "worker " + e.getWorker() + " healthy on every "
+              + "selected pod for " + rule.verificationWindow().toSeconds() + "s"
+          : null;
+      if (why != null) {
+        e.setConsecutiveNotRecovered(0);
+        e.setHeldUntil(null);
+        ended.add(new Plan.HoldEnded(e.getRule(), e.getWorker(), e.getAction(), "rule " + e.getRule() + " acts again "
+            + "for worker " + e.getWorker() + " (" + e.getAction() + "): " + why));
+      }
+    }
     return new ArrayList<>(byKey.values());
+  }
+
+  /**
+   * At least one fresh pod reports the worker, and every fresh pod that does reports it Healthy since at least the
+   * rule's verification window ago.
+   */
+  private static boolean healthyEverywhere(PolicySettings.Rule rule, String worker, List<PodHealth> pods,
+                                           PolicySettings policy, Instant now) {
+    boolean any = false;
+    for (PodHealth p : pods) {
+      WorkerHealthStatus s = p.status();
+      if (s == null || !isFresh(s, policy.staleAfter(), now)) {
+        continue;
+      }
+      for (WorkerState w : s.getWorkers()) {
+        if (!worker.equals(w.getName()) && !("*".equals(worker) && rule.matchesWorker(w.getName()))) {
+          continue;
+        }
+        Instant since = ReportTimes.transitionTime(w, now);
+        if (w.getStatus() != WorkerStatus.Healthy || since == null
+            || since.plus(rule.verificationWindow()).isAfter(now)) {
+          return false;
+        }
+        any = true;
+      }
+    }
+    return any;
   }
 
   /** Actions the rate limit counts: restarts and scale-ups (stepping back down is a return to normal). */

@@ -38,5 +38,16 @@ public enum SkipReason {
   /** The action did not help verification.maxNotRecovered times in a row for this worker, and no step is left. */
   NotHelping,
   /** The rule's escalation reached its final None step for this worker on this workload: a human is needed. */
-  Escalated
+  Escalated,
+  /** The pod has no controller: evicting it would delete it for good (spec.evictBarePods allows it). */
+  BarePod,
+  /** The pod's Deployment or StatefulSet is in the middle of a rollout: a restart would fight it. */
+  RolloutInProgress,
+  /**
+   * An outage is being recovered from: only the canary (or, rolling, maxConcurrent pods at a time, verified one by
+   * one) is restarted.
+   */
+  RecoveryInProgress,
+  /** Outage recovery keeps failing: recovery.attentionAfter canaries in a row did not recover (it keeps trying). */
+  RecoveryFailing
 }

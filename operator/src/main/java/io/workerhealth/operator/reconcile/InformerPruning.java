@@ -102,6 +102,16 @@ final class InformerPruning {
     return p;
   }
 
+  /**
+   * A pod update that changes what the operator reads (labels, controller, deletion), not its status, which changes
+   * often. Both are pruned already: the informer prunes in place before it tells the update.
+   */
+  static boolean podChanged(Pod now, Pod before) {
+    return before == null || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+        || !Objects.equals(now.getMetadata().getOwnerReferences(), before.getMetadata().getOwnerReferences())
+        || !Objects.equals(now.getMetadata().getDeletionTimestamp(), before.getMetadata().getDeletionTimestamp());
+  }
+
   /** Keeps name, uid, resourceVersion, creation and deletion times and labels (interned); empties the rest. */
   private static void bare(ObjectMeta meta) {
     meta.setNamespace(intern(meta.getNamespace()));

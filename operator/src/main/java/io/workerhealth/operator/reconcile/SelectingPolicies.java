@@ -1,5 +1,6 @@
 package io.workerhealth.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.processing.event.source.IndexerResourceCache;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.workerhealth.api.v1alpha1.Durations;
@@ -13,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-/** The policies whose selector matches a WorkerHealth, from java-operator-sdk's cache of policies (no request). */
+/** The policies whose selector matches a WorkerHealth or a pod, from java-operator-sdk's cache of policies (no request). */
 final class SelectingPolicies {
 
   private final IndexerResourceCache<WorkerHealthPolicy> policies;
@@ -24,12 +25,12 @@ final class SelectingPolicies {
     this.policies = policies;
   }
 
-  Stream<WorkerHealthPolicy> of(WorkerHealth wh) {
+  Stream<WorkerHealthPolicy> of(HasMetadata wh) {
     return policies.list(wh.getMetadata().getNamespace(), p -> p.getSpec() != null
         && LabelSelectors.matches(p.getSpec().getSelector(), wh.getMetadata().getLabels()));
   }
 
-  Set<ResourceID> ids(WorkerHealth wh) {
+  Set<ResourceID> ids(HasMetadata wh) {
     return of(wh).map(ResourceID::fromResource).collect(Collectors.toSet());
   }
 

@@ -1,21 +1,27 @@
 package io.workerhealth.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
 import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
 import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
 import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
 import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.TransformingItemStore;
+import io.workerhealth.api.v1alpha1.RecoveryStatus;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRecord;
+import io.workerhealth.api.v1alpha1.ScaleTargetState;
 import io.workerhealth.api.v1alpha1.VerificationResult;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicy;
@@ -23,14 +29,19 @@ import io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus;
 import io.workerhealth.operator.metrics.OperatorMetrics;
 import io.workerhealth.operator.planning.InvalidPolicyException;
 import io.workerhealth.operator.planning.Plan;
+import io.workerhealth.operator.planning.BaselineRestore;
 import io.workerhealth.operator.planning.PolicyDecision;
+import io.workerhealth.operator.planning.PolicyObservation;
 import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
+import io.workerhealth.operator.planning.ReportTimes;
+import io.workerhealth.operator.planning.ScaleTargetObservation;
 import io.workerhealth.operator.planning.SkipReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,7 +66,7 @@ import java.util.stream.Collectors;
  */
 @ControllerConfiguration(name = "workerhealthpolicy",
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 60, timeUnit = TimeUnit.SECONDS))
-public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPolicy> {
+public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPolicy>, Cleaner<WorkerHealthPolicy> {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthPolicyReconciler.class);
   private static final String HEALTHS = "workerhealths";
@@ -93,14 +104,19 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   private volatile Edge edge;
 
   /** The reconciler's ties to the cluster, made once from the operator's client. */
-  private record Edge(RemediationActions actions, StatusWriter statusWriter, EventRecorder events,
-                      TargetScaler scaler) {}
+  private record Edge(PolicyObserver observer, RemediationActions actions, StatusWriter statusWriter,
+                      EventRecorder events, TargetScaler scaler) {}
 
   public WorkerHealthPolicyReconciler(Clock clock, OperatorMetrics metrics, Timings timings) {
     this.clock = clock;
     this.metrics = metrics;
     this.timings = timings;
   }
+
+  /** How long a deleted policy tries to restore its scale targets' baselines before it lets go. */
+  static final Duration RESTORE_FOR = Duration.ofMinutes(5);
+  /** The shortest wait before looking at a policy again, however soon the next try is due. */
+  static final Duration MIN_WAIT = Duration.ofMillis(100);
 
   /** The reconciler's spacing of reconciles, for the controller's configuration. */
   public ReconcileSpacing spacing() {
@@ -124,13 +140,15 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
             .withInformerListLimit(LIST_PAGE)
             .withNamespacesInheritedFromController()
             .build(), context);
-    // the pods, for the workload slot of each (its controller), read from this cache instead of a GET per pod
+    // pods: their controllers (workload slots, bare pods) without a GET each, and the pods that never report; only
+    // what the operator reads is kept, and only a change of it (not a pod's status) reconciles the selecting policies
     InformerEventSource<Pod, WorkerHealthPolicy> pods = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(Pod.class, WorkerHealthPolicy.class)
             .withName(PODS)
-            .withSecondaryToPrimaryMapper(pod -> Set.of()) // a pod's WorkerHealth tells its changes
+            .withSecondaryToPrimaryMapper(selecting::ids)
             .withPrimaryToSecondaryMapper(p -> Set.of())
             .withItemStore(new TransformingItemStore<>(InformerPruning::pod))
+            .withOnUpdateFilter(InformerPruning::podChanged)
             .withInformerListLimit(LIST_PAGE)
             .withNamespacesInheritedFromController()
             .build(), context);
@@ -165,8 +183,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     Round round = new Round(policy, settings, status, now, status.getHistory());
     finishRecordedIntents(edge, round);
     var allowedBefore = Conditions.get(status.getConditions(), "RemediationAllowed");
-    PolicyDecision decision = PolicyDecision.decide(planner, settings, status, observed.pods(), observed.targets(),
-        now);
+    var recoveryBefore = status.getRecovery();
+    PolicyDecision decision = PolicyDecision.decide(planner, settings, status, observed,
+        policy.getMetadata().getGeneration());
     decision.remember(status, now);
     List<Plan.Verified> unannounced = new ArrayList<>(decision.plan().verifications());
     List<RemediationRecord> intents = decision.intents(now);
@@ -176,7 +195,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
       return retry(recorded);
     }
     act(edge, round, intents);
-    return report(edge, round, decision.plan(), observed, allowedBefore, unannounced);
+    return report(edge, round, decision.plan(), observed, allowedBefore, recoveryBefore, unannounced);
   }
 
   /** What one reconcile carries from step to step. */
@@ -211,7 +230,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
         if (edge == null) {
           TargetScaler scaler = new TargetScaler(client);
           EventRecorder events = new EventRecorder(client, clock);
-          edge = new Edge(new RemediationActions(lazyRestarter(client), scaler, events, metrics, timings),
+          edge = new Edge(new PolicyObserver(client, scaler, new DependencyProbe()),
+              new RemediationActions(lazyRestarter(client), scaler, events, metrics, timings),
               new StatusWriter(client, result -> metrics.statusWrite(result.name())), events, scaler);
         }
       }
@@ -245,6 +265,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     Edge e = edge;
     if (e != null) {
       e.statusWriter().forget(ns, name);
+      e.observer().forget(ns, name);
     }
   }
 
@@ -252,6 +273,61 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   private UpdateControl<WorkerHealthPolicy> retry(StatusWriter.Result result) {
     return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(result == StatusWriter.Result.CONFLICT
         ? timings.recheck() : timings.blockedRetry());
+  }
+
+  /**
+   * A policy being deleted: the scale targets it scaled up and has not brought back are scaled back to their baseline
+   * (rules with scale.restoreOnDelete, the default), unless someone else changed them since; then the finalizer goes.
+   * A restore that fails is retried for {@link #RESTORE_FOR} after the deletion, then given up (a Warning Event).
+   */
+  @Override
+  public DeleteControl cleanup(WorkerHealthPolicy policy, Context<WorkerHealthPolicy> context) {
+    Edge edge = edge(context.getClient());
+    String ns = policy.getMetadata().getNamespace();
+    Instant now = clock.instant();
+    PolicySettings settings;
+    try {
+      settings = PolicySettings.from(policy.getSpec());
+    } catch (InvalidPolicyException e) {
+      settings = null; // an invalid spec names no target it could restore
+    }
+    List<ScaleTargetState> states = policy.getStatus() == null ? List.of() : policy.getStatus().getScaleTargets();
+    Map<String, ScaleTargetObservation> observed = new LinkedHashMap<>();
+    for (BaselineRestore.Target t : BaselineRestore.targets(settings, states)) {
+      observed.put(t.target(), edge.scaler().observe(ns, t.ref()));
+    }
+    boolean failed = false;
+    for (BaselineRestore.Step step : BaselineRestore.plan(settings, states, observed)) {
+      if (step.to() == null) {
+        edge.events().on(policy, "Normal", "ScaleTargetLeft", step.message());
+        continue;
+      }
+      try {
+        TargetScaler.Result result = edge.scaler().scale(ns, step.ref(), step.from(), step.to());
+        if (result == TargetScaler.Result.CHANGED) {
+          edge.events().on(policy, "Normal", "ScaleTargetLeft", step.target() + " changed meanwhile: left as it is");
+          continue;
+        }
+        edge.events().on(policy, "Normal", "ScaleTargetRestored", step.message());
+        edge.events().normal(ns, step.ref().getKind(), step.ref().getApiVersion(), step.ref().getName(), null,
+            "ScaledDown", "scaled back to " + step.to() + " by the deletion of WorkerHealthPolicy "
+                + policy.getMetadata().getName());
+      } catch (RuntimeException e) {
+        failed = true;
+        edge.events().on(policy, "Warning", "ScaleFailed", step.target() + ": restoring " + step.to()
+            + " replicas failed: " + e.getMessage());
+      }
+    }
+    Instant deleted = ReportTimes.parse(policy.getMetadata().getDeletionTimestamp());
+    if (failed && deleted != null && deleted.plus(RESTORE_FOR).isAfter(now)) {
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(timings.blockedRetry());
+    }
+    if (failed) {
+      edge.events().on(policy, "Warning", "ScaleTargetLeft", "gave up restoring scale targets "
+          + RESTORE_FOR.toMinutes() + " minutes after the deletion; check their replicas");
+    }
+    forget(ns, policy.getMetadata().getName());
+    return DeleteControl.defaultDelete();
   }
 
   /** An invalid spec: Ready=False with every problem, an Event when the message changes; nothing else is done. */
@@ -273,7 +349,10 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     return UpdateControl.noUpdate(); // nothing to do until the spec changes
   }
 
-  /** Observe: the WorkerHealths the selector matches, their slots (both from informer caches), the scale targets. */
+  /**
+   * Observe: the WorkerHealths and pods the selector matches (from the informers' caches), their slots and rollouts,
+   * the scale targets, the dependency during an outage.
+   */
   @SuppressWarnings("unchecked")
   private PolicyObservation observe(Edge edge, Context<WorkerHealthPolicy> context, WorkerHealthPolicy policy,
                                     PolicySettings settings, WorkerHealthPolicyStatus status, Instant now) {
@@ -281,16 +360,40 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
         context.eventSourceRetriever().getEventSourceFor(WorkerHealth.class, HEALTHS);
     InformerEventSource<Pod, WorkerHealthPolicy> pods = (InformerEventSource<Pod, WorkerHealthPolicy>)
         context.eventSourceRetriever().getEventSourceFor(Pod.class, PODS);
+    LabelSelector selector = policy.getSpec().getSelector();
     List<WorkerHealth> selected = healths.list(policy.getMetadata().getNamespace(),
-        wh -> LabelSelectors.matches(policy.getSpec().getSelector(), wh.getMetadata().getLabels())).toList();
-    return new PolicyObserver(pods::get, edge.scaler()).observe(policy.getMetadata().getNamespace(), settings,
-        selected, now);
+        wh -> LabelSelectors.matches(selector, wh.getMetadata().getLabels())).toList();
+    PolicyObserver.Pods podCache = new PolicyObserver.Pods() {
+      @Override
+      public List<Pod> matching(String namespace, LabelSelector s) {
+        return pods.list(namespace, p -> p.getMetadata().getDeletionTimestamp() == null
+            && LabelSelectors.matches(s, p.getMetadata().getLabels())).toList();
+      }
+
+      @Override
+      public Pod get(String namespace, String name) {
+        return pods.get(new ResourceID(name, namespace)).orElse(null);
+      }
+    };
+    return edge.observer().observe(policy.getMetadata().getNamespace(), policy.getMetadata().getName(), settings,
+        selector, selected, podCache, status, now);
   }
 
-  /** Act on the intents an earlier run recorded but may not have carried out (it may have stopped in between). */
+  /**
+   * Act on the intents an earlier run recorded but may not have carried out (it may have stopped in between); a
+   * paused policy carries out none of them: they are cancelled, and say why.
+   */
   private void finishRecordedIntents(Edge edge, Round round) {
     round.next = timings.resync();
     for (RemediationRecord r : round.history) {
+      if (r.getOutcome() == RemediationOutcome.Pending && round.settings.paused()) {
+        r.setOutcome(RemediationOutcome.Cancelled);
+        r.setMessage("not carried out: the policy was paused after it was decided (" + r.getMessage() + ")");
+        edge.events().on(round.policy, "Normal", "IntentCancelled", r.getAction() + " of "
+            + (r.getPod() != null ? "pod " + r.getPod() : r.getTarget()) + " (rule " + r.getRule() + "): "
+            + r.getMessage());
+        continue;
+      }
       if (r.getOutcome() == RemediationOutcome.Pending) {
         round.next = min(round.next, edge.actions().carryOut(round.policy, round.settings, round.status, r,
             round.now));
@@ -334,13 +437,13 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   /** Report: the status (conditions, counts, history), Events and metrics; then when to look again. */
   private UpdateControl<WorkerHealthPolicy> report(Edge edge, Round round, Plan plan, PolicyObservation observed,
                                                    io.fabric8.kubernetes.api.model.Condition allowedBefore,
-                                                   List<Plan.Verified> unannounced) {
+                                                   RecoveryStatus recoveryBefore, List<Plan.Verified> unannounced) {
     WorkerHealthPolicy policy = round.policy;
     String ns = policy.getMetadata().getNamespace();
     String name = policy.getMetadata().getName();
     PolicySettings settings = round.settings;
-    PolicyReport report = PolicyReport.build(round.status, settings, plan, observed, allowedBefore, round.history,
-        round.total, policy.getMetadata().getGeneration(), told.computeIfAbsent(round.key(),
+    PolicyReport report = PolicyReport.build(round.status, settings, plan, observed, allowedBefore, recoveryBefore,
+        round.history, round.total, policy.getMetadata().getGeneration(), told.computeIfAbsent(round.key(),
             k -> new PolicyReport.Told()));
     report.suppressed().forEach(reason -> metrics.suppressed(ns, name, reason));
     report.escalated().forEach(e -> metrics.escalation(ns, name, e.rule(), e.to()));
@@ -354,11 +457,19 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     if (stale != null) {
       round.next = min(round.next, Duration.between(round.now, stale));
     }
+    if (plan.nextTry() != null) {
+      // retried exactly when what held it back ends (a cooldown, a backoff, 'for', a verification window)
+      Duration wait = Duration.between(round.now, plan.nextTry());
+      round.next = min(round.next, wait.compareTo(MIN_WAIT) < 0 ? MIN_WAIT : wait);
+    }
+    report.entered().forEach(phase -> metrics.recoveryEntered(ns, name, phase));
+    metrics.recovery(ns, name, plan.recovery());
     metrics.needsAttention(ns, name, report.attention());
     metrics.pods(ns, name, plan.counts());
     metrics.rules(ns, name, settings.rules().stream().collect(Collectors.toMap(
         PolicySettings.Rule::name, r -> r.steps().stream().map(PolicySettings.Step::action)
-            .collect(Collectors.toSet()), (a, b) -> a)));
+            .collect(Collectors.toSet()), (a, b) -> a)), settings.rules().stream().collect(Collectors.toMap(
+        PolicySettings.Rule::name, PolicySettings.Rule::maxNotRecovered, (a, b) -> a)));
     metrics.escalationSteps(ns, name, settings.rules().stream().filter(PolicySettings.Rule::escalating)
         .collect(Collectors.toMap(PolicySettings.Rule::name, r -> r.steps().stream().skip(1)
             .map(PolicySettings.Step::action).collect(Collectors.toSet()), (a, b) -> a)));

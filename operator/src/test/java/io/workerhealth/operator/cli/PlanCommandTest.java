@@ -65,6 +65,93 @@ class PlanCommandTest {
     assertThat(plan.path("skipped").get(0).path("reason").asText()).startsWith("Cooldown");
   }
 
+  static final Path PODS = Path.of("src/test/resources/plan/pods.yaml");
+
+  /** A restart as the operator records it: the slot is the pod's ReplicaSet, the pod has been replaced since. */
+  static final String OPERATOR_HISTORY = """
+      status:
+        observedGeneration: 1
+        history:
+        - {pod: outpost-delivery-7d9f8c-zzzzz, podUID: uid-z, slot: ReplicaSet/outpost-delivery-7d9f8c,
+           worker: deliverymq-consumer, rule: restart-stuck-consumer, action: RestartPod,
+           time: "2026-01-01T11:58:00Z", failingSince: "2026-01-01T11:50:00Z", outcome: Succeeded,
+           message: worker deliverymq-consumer not healthy for 480s}
+      """;
+
+  @Test
+  void withThePodsPlanKeepsTheCooldownTheOperatorKeepsPerReplicaSet(@TempDir Path dir) throws Exception {
+    Path withHistory = dir.resolve("policy.yaml");
+    Files.writeString(withHistory, Files.readString(POLICY) + OPERATOR_HISTORY);
+    // without the pods, each pod is its own slot: plan would restart what the operator holds back, and says so
+    assertThat(run("plan", "--policy", withHistory.toString(), "--health", HEALTHS.toString(),
+        "--now", "2026-01-01T12:00:00Z")).isZero();
+    assertThat(new ObjectMapper().readTree(out.toString()).path("actions")).hasSize(1);
+    assertThat(err.toString()).contains("without --pods every pod is its own workload slot");
+
+    out.getBuffer().setLength(0);
+    err.getBuffer().setLength(0);
+    assertThat(run("plan", "--policy", withHistory.toString(), "--health", HEALTHS.toString(), "--pods",
+        PODS.toString(), "--now", "2026-01-01T12:00:00Z")).isZero();
+    JsonNode plan = new ObjectMapper().readTree(out.toString());
+    assertThat(plan.path("actions")).isEmpty();
+    assertThat(plan.path("skipped")).anySatisfy(k -> {
+      assertThat(k.path("pod").asText()).isEqualTo("outpost-delivery-7d9f8c-aaaaa");
+      assertThat(k.path("reason").asText()).startsWith("Cooldown: ReplicaSet/outpost-delivery-7d9f8c was remediated")
+          .endsWith("next try at 2026-01-01T12:03:00Z");
+    });
+    // the first thing due: bbbbb's condition holding for 'for'
+    assertThat(plan.path("nextTry").asText()).isEqualTo("2026-01-01T12:00:20Z");
+    assertThat(err.toString()).isEmpty();
+  }
+
+  @Test
+  void thePodsFileShowsRolloutsBarePodsAndPodsThatNeverReported(@TempDir Path dir) throws Exception {
+    Path pods = dir.resolve("pods.yaml");
+    Files.writeString(pods, Files.readString(PODS)
+        .replace("status: {observedGeneration: 3, replicas: 4, updatedReplicas: 4}",
+            "status: {observedGeneration: 3, replicas: 5, updatedReplicas: 2}")
+        + """
+        ---
+        apiVersion: v1
+        kind: Pod
+        metadata:
+          name: outpost-delivery-7d9f8c-eeeee
+          namespace: outpost
+          creationTimestamp: "2026-01-01T11:00:00Z"
+          labels: {app: outpost, service: delivery}
+          ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: outpost-delivery-7d9f8c, controller: true}]
+        """);
+    assertThat(run("plan", "--policy", POLICY.toString(), "--health", HEALTHS.toString(), "--pods", pods.toString(),
+        "--now", "2026-01-01T12:00:00Z")).isZero();
+    JsonNode plan = new ObjectMapper().readTree(out.toString());
+    assertThat(plan.path("actions")).isEmpty();
+    assertThat(plan.path("rolloutsInProgress").get(0).asText()).isEqualTo("Deployment/outpost-delivery");
+    assertThat(plan.path("skipped")).anySatisfy(k -> assertThat(k.path("reason").asText())
+        .startsWith("RolloutInProgress: Deployment/outpost-delivery is in the middle of a rollout"));
+    assertThat(plan.path("notReporting").get(0).asText()).isEqualTo("outpost-delivery-7d9f8c-eeeee");
+    assertThat(plan.path("pods").path("notReporting").asInt()).isEqualTo(1);
+    assertThat(plan.path("pods").path("selected").asInt()).isEqualTo(5);
+
+    // a pod without a controller is never evicted
+    out.getBuffer().setLength(0);
+    Files.writeString(pods, Files.readString(PODS).replaceFirst(
+        "ownerReferences: \\[\\{apiVersion: apps/v1, kind: ReplicaSet, name: outpost-delivery-7d9f8c, uid: rs-1, "
+            + "controller: true}]", "ownerReferences: []"));
+    assertThat(run("plan", "--policy", POLICY.toString(), "--health", HEALTHS.toString(), "--pods", pods.toString(),
+        "--now", "2026-01-01T12:00:00Z")).isZero();
+    plan = new ObjectMapper().readTree(out.toString());
+    assertThat(plan.path("actions")).isEmpty();
+    assertThat(plan.path("skipped").get(0).path("reason").asText()).startsWith("BarePod");
+  }
+
+  @Test
+  void aPodsFileWithOtherKindsIsBadInput(@TempDir Path dir) throws Exception {
+    assertBadInput(run("plan", "--policy", POLICY.toString(), "--health", HEALTHS.toString(), "--pods",
+        HEALTHS.toString()), "is a WorkerHealth", "--pods takes Pods");
+    assertBadInput(run("plan", "--policy", POLICY.toString(), "--health", HEALTHS.toString(), "--dependency",
+        "maybe"), "--dependency 'maybe'");
+  }
+
   static final Path SCALE_POLICY = Path.of("src/test/resources/plan/scale-policy.yaml");
   static final Path TARGETS = Path.of("src/test/resources/plan/targets.yaml");
 

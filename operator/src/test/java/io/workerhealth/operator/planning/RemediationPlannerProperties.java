@@ -6,18 +6,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.fabric8.kubernetes.api.model.IntOrString;
 import io.workerhealth.api.v1alpha1.HealthPhase;
 import io.workerhealth.api.v1alpha1.RateLimit;
+import io.workerhealth.api.v1alpha1.RecoveryPhase;
+import io.workerhealth.api.v1alpha1.RecoveryStatus;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRecord;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicySpec;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.api.v1alpha1.WorkerState;
+import io.workerhealth.api.v1alpha1.VerificationResult;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
@@ -33,13 +35,24 @@ import net.jqwik.api.Provide;
 /** The safety limits hold over random fleets and random remediation histories. */
 class RemediationPlannerProperties {
 
-  record Scenario(PolicySettings policy, List<PodHealth> pods, List<RemediationRecord> history) {}
+  /** A fleet, its history and where an outage recovery stood (null: none). */
+  record Scenario(PolicySettings policy, List<PodHealth> pods, List<RemediationRecord> history,
+                  RecoveryStatus recovery) {}
 
   final RemediationPlanner planner = new RemediationPlanner();
 
+  Plan plan(Scenario s) {
+    return plan(s, s.pods(), null);
+  }
+
+  Plan plan(Scenario s, List<PodHealth> pods, Instant settleSince) {
+    return planner.plan(s.policy(), new PlanInputs(pods, s.history(), settleSince, null, null, null)
+        .withRecovery(s.recovery()), NOW);
+  }
+
   @Property(tries = 400)
   void neverMoreThanMaxConcurrentInFlight(@ForAll("scenarios") Scenario s) {
-    Plan plan = planner.plan(s.policy(), s.pods(), s.history(), NOW);
+    Plan plan = plan(s);
     long acting = realActions(plan).size();
     if (acting > 0) {
       assertThat(plan.inFlight() + acting).isLessThanOrEqualTo(s.policy().maxConcurrent());
@@ -47,21 +60,40 @@ class RemediationPlannerProperties {
   }
 
   @Property(tries = 400)
-  void nothingIsDoneWhenMorePodsFailThanMaxUnhealthyAllows(@ForAll("scenarios") Scenario s) {
-    Plan plan = planner.plan(s.policy(), s.pods(), s.history(), NOW);
-    if (plan.counts().failing() > s.policy().allowedUnhealthy(s.pods().size()) || s.policy().paused()) {
+  void whenMorePodsFailThanMaxUnhealthyAllowsOnlyTheOutageRecoveryRestartsAndOneCanaryAtATime(
+      @ForAll("scenarios") Scenario s) {
+    Plan plan = plan(s);
+    if (s.policy().paused()) {
       assertThat(plan.actions()).isEmpty();
+    }
+    if (plan.counts().failing() > s.policy().allowedUnhealthy(s.pods().size())) {
+      assertThat(plan.actions()).allSatisfy(d -> assertThat(d.recovery()).isNotNull());
+      if (s.recovery() == null) {
+        assertThat(plan.actions()).as("held first: nothing before recovery.after").isEmpty();
+      }
+    }
+    assertThat(plan.actions().stream().filter(d -> d.recovery() == RecoveryPhase.Canary).count())
+        .isLessThanOrEqualTo(1);
+    boolean canaryInFlight = s.history().stream().anyMatch(r -> r.getRecovery() == RecoveryPhase.Canary
+        && r.getVerification() == null && (r.getOutcome() == RemediationOutcome.Pending
+            || r.getOutcome() == RemediationOutcome.Succeeded));
+    if (canaryInFlight) {
+      assertThat(plan.actions()).noneSatisfy(d -> assertThat(d.recovery()).isEqualTo(RecoveryPhase.Canary));
     }
   }
 
   @Property(tries = 400)
-  void neverOnStaleDataNorExcludedPodsNorBeforeFor(@ForAll("scenarios") Scenario s) {
-    Plan plan = planner.plan(s.policy(), s.pods(), s.history(), NOW);
+  void neverOnStaleDataNorExcludedNorBarePodsNorMidRolloutNorBeforeFor(@ForAll("scenarios") Scenario s) {
+    Plan plan = plan(s);
     Map<String, PodHealth> byName = s.pods().stream().collect(Collectors.toMap(PodHealth::pod, p -> p));
     for (Plan.Decision d : plan.actions()) {
       PodHealth pod = byName.get(d.pod());
       assertThat(pod.excluded()).isFalse();
       assertThat(RemediationPlanner.isFresh(pod.status(), s.policy().staleAfter(), NOW)).isTrue();
+      if (d.action() == RemediationAction.RestartPod) {
+        assertThat(pod.bare()).isFalse();
+        assertThat(pod.rollout()).isNull();
+      }
       PolicySettings.Rule rule = s.policy().rules().stream().filter(r -> r.name().equals(d.rule())).findFirst()
           .orElseThrow();
       assertThat(d.failingSince().plus(rule.forDuration())).isBeforeOrEqualTo(NOW);
@@ -70,19 +102,24 @@ class RemediationPlannerProperties {
 
   @Property(tries = 400)
   void cooldownAndRateLimitAlwaysHold(@ForAll("scenarios") Scenario s) {
-    Plan plan = planner.plan(s.policy(), s.pods(), s.history(), NOW);
+    Plan plan = plan(s);
     List<Plan.Decision> acting = realActions(plan);
     Set<RemediationOutcome> acted = Set.of(RemediationOutcome.Succeeded, RemediationOutcome.Pending);
-    for (Plan.Decision d : acting) {
+    // restarts of an outage recovery are exempt from the slot's cooldown; the others wait at least the cooldown
+    for (Plan.Decision d : acting.stream().filter(d -> d.recovery() == null).toList()) {
       boolean recentInSlot = s.history().stream().anyMatch(r -> acted.contains(r.getOutcome())
-          && d.slot().equals(r.getSlot()) && Instant.parse(r.getTime()).plus(s.policy().cooldown()).isAfter(NOW));
+          && r.getRecovery() == null && d.slot().equals(r.getSlot())
+          && Instant.parse(r.getTime()).plus(s.policy().cooldown()).isAfter(NOW));
       assertThat(recentInSlot).as("cooldown of %s", d.slot()).isFalse();
     }
-    assertThat(acting.stream().map(Plan.Decision::slot).distinct().count()).isEqualTo(acting.size());
-    if (!acting.isEmpty()) {
+    assertThat(acting.stream().filter(d -> d.recovery() == null).map(Plan.Decision::slot).distinct().count())
+        .isEqualTo(acting.stream().filter(d -> d.recovery() == null).count());
+    // rolling restarts of an outage recovery are verified one by one instead of rate limited
+    List<Plan.Decision> limited = acting.stream().filter(d -> d.recovery() != RecoveryPhase.Rolling).toList();
+    if (!limited.isEmpty()) {
       long recent = s.history().stream().filter(r -> acted.contains(r.getOutcome())
           && Instant.parse(r.getTime()).isAfter(NOW.minus(s.policy().rateLimitPer()))).count();
-      assertThat(recent + acting.size()).isLessThanOrEqualTo(s.policy().rateLimitMax());
+      assertThat(recent + limited.size()).isLessThanOrEqualTo(s.policy().rateLimitMax());
     }
   }
 
@@ -90,8 +127,8 @@ class RemediationPlannerProperties {
   void neverBeforeTheConditionHeldForAfterAnOutageEnded(@ForAll("scenarios") Scenario s,
                                                         @ForAll @net.jqwik.api.constraints.IntRange(min = 0, max = 300) int endedAgo) {
     Instant settleSince = NOW.minusSeconds(endedAgo);
-    Plan plan = planner.plan(s.policy(), s.pods(), s.history(), settleSince, NOW);
-    for (Plan.Decision d : plan.actions()) {
+    Plan plan = plan(s, s.pods(), settleSince);
+    for (Plan.Decision d : plan.actions().stream().filter(d -> d.recovery() == null).toList()) {
       PolicySettings.Rule rule = s.policy().rules().stream().filter(r -> r.name().equals(d.rule())).findFirst()
           .orElseThrow();
       assertThat(settleSince.plus(rule.forDuration())).isBeforeOrEqualTo(NOW);
@@ -100,20 +137,27 @@ class RemediationPlannerProperties {
 
   @Property(tries = 200)
   void sameInputsSameDecisionsInAnyOrder(@ForAll("scenarios") Scenario s, @ForAll long seed) {
-    Plan first = planner.plan(s.policy(), s.pods(), s.history(), NOW);
+    Plan first = plan(s);
     List<PodHealth> shuffled = new ArrayList<>(s.pods());
     Collections.shuffle(shuffled, new Random(seed));
-    assertThat(planner.plan(s.policy(), shuffled, s.history(), NOW)).isEqualTo(first);
+    assertThat(plan(s, shuffled, null)).isEqualTo(first);
   }
 
-  @Property(tries = 200)
-  void everyFailingFreshPodIsEitherActedOnOrSkippedWithAReason(@ForAll("scenarios") Scenario s) {
-    Plan plan = planner.plan(s.policy(), s.pods(), s.history(), NOW);
-    Set<String> accounted = new HashSet<>();
+  @Property(tries = 400)
+  void everyFailingPodIsEitherActedOnOrSkippedWithAReasonAndOnlyOnce(@ForAll("scenarios") Scenario s) {
+    Plan plan = plan(s);
+    List<String> accounted = new ArrayList<>();
     plan.actions().forEach(a -> accounted.add(a.pod()));
     plan.skipped().forEach(k -> accounted.add(k.pod()));
-    assertThat(accounted.size()).isEqualTo(plan.actions().size() + plan.skipped().size());
-    assertThat(plan.skipped()).allSatisfy(k -> assertThat(k.message()).isNotBlank());
+    // every pod with a worker in a state the rule acts on, stale, excluded or not: nobody is dropped silently
+    List<String> failing = s.pods().stream().filter(p -> p.status().getWorkers().stream()
+        .anyMatch(w -> w.getStatus() == WorkerStatus.Failed)).map(PodHealth::pod).toList();
+    List<String> failingAccounted = accounted.stream().filter(failing::contains).toList();
+    assertThat(failingAccounted).containsExactlyInAnyOrderElementsOf(failing);
+    assertThat(plan.skipped()).allSatisfy(k -> {
+      assertThat(k.reason()).isNotNull();
+      assertThat(k.message()).isNotBlank();
+    });
   }
 
   private static List<Plan.Decision> realActions(Plan plan) {
@@ -147,12 +191,28 @@ class RemediationPlannerProperties {
       List<PodHealth> unique = new ArrayList<>();
       for (int i = 0; i < list.size(); i++) {
         PodHealth p = list.get(i);
-        unique.add(new PodHealth("pod-" + i, "uid-" + i, p.slot(), p.excluded(), 5, p.status()));
+        unique.add(new PodHealth("pod-" + i, "uid-" + i, p.slot(), p.excluded(), 5, p.status(), p.created(),
+            p.controlled(), p.rollout()));
       }
       return unique;
     });
     Arbitrary<List<RemediationRecord>> history = record().list().ofMaxSize(15);
-    return Combinators.combine(policy, pods, history).as(Scenario::new);
+    Arbitrary<RecoveryStatus> recovery = Combinators.combine(
+        Arbitraries.of(RecoveryPhase.values()).injectNull(0.5), Arbitraries.integers().between(0, 900),
+        Arbitraries.integers().between(-300, 300), Arbitraries.integers().between(0, 5))
+        .as((phase, heldAgo, nextIn, notRecovered) -> {
+          if (phase == null) {
+            return null;
+          }
+          RecoveryStatus r = new RecoveryStatus();
+          r.setPhase(phase);
+          r.setHeldSince(NOW.minusSeconds(heldAgo).toString());
+          r.setPhaseSince(NOW.minusSeconds(heldAgo / 2).toString());
+          r.setNextTryTime(phase == RecoveryPhase.BackingOff ? NOW.plusSeconds(nextIn).toString() : null);
+          r.setNotRecovered(notRecovered);
+          return r;
+        });
+    return Combinators.combine(policy, pods, history, recovery).as(Scenario::new);
   }
 
   private Arbitrary<PodHealth> pod() {
@@ -160,8 +220,9 @@ class RemediationPlannerProperties {
         WorkerStatus.Unknown, WorkerStatus.Degraded);
     Arbitrary<Integer> age = Arbitraries.integers().between(0, 900);
     return Combinators.combine(status, age, status, age, Arbitraries.integers().between(0, 200),
-        Arbitraries.of("s0", "s1", "s2", "s3", "s4", "s5"), Arbitraries.of(false, false, false, true))
-        .as((s1, a1, s2, a2, reportAge, slot, excluded) -> {
+        Arbitraries.of("s0", "s1", "s2", "s3", "s4", "s5"), Arbitraries.of(false, false, false, true),
+        Arbitraries.of(Boolean.TRUE, Boolean.TRUE, Boolean.FALSE).injectNull(0.3))
+        .as((s1, a1, s2, a2, reportAge, slot, excluded, controlled) -> {
           WorkerHealthStatus st = new WorkerHealthStatus();
           st.setWorkers(new ArrayList<>(List.of(
               new WorkerState("a-consumer", s1, null, null, NOW.minusSeconds(a1).toString()),
@@ -170,14 +231,18 @@ class RemediationPlannerProperties {
           st.setPhase(failed ? HealthPhase.Failed : s1 == WorkerStatus.Healthy && s2 == WorkerStatus.Healthy
               ? HealthPhase.Healthy : HealthPhase.Degraded);
           st.setLastScrapeTime(NOW.minusSeconds(reportAge).toString());
-          return new PodHealth("p", "u", slot, excluded, 5, st);
+          // some pods are bare, some in a workload mid-rollout, some created recently (replacements)
+          return new PodHealth("p", "u", slot, excluded, 5, st, NOW.minusSeconds(a1 + a2),
+              controlled, Boolean.TRUE.equals(controlled) && a1 % 7 == 0 ? "Deployment/" + slot : null);
         });
   }
 
   private Arbitrary<RemediationRecord> record() {
     return Combinators.combine(Arbitraries.integers().between(0, 30), Arbitraries.of(RemediationOutcome.values()),
-        Arbitraries.integers().between(0, 7200), Arbitraries.of("s0", "s1", "s2", "s3", "s4", "s5"))
-        .as((podIndex, outcome, ago, slot) -> {
+        Arbitraries.integers().between(0, 7200), Arbitraries.of("s0", "s1", "s2", "s3", "s4", "s5"),
+        Arbitraries.of(RecoveryPhase.Canary, RecoveryPhase.Rolling).injectNull(0.7),
+        Arbitraries.of(VerificationResult.values()).injectNull(0.6))
+        .as((podIndex, outcome, ago, slot, recovery, verification) -> {
           RemediationRecord r = new RemediationRecord();
           r.setPod("pod-" + podIndex);
           r.setPodUID("uid-" + podIndex);
@@ -187,6 +252,9 @@ class RemediationPlannerProperties {
           r.setAction(RemediationAction.RestartPod);
           r.setOutcome(outcome);
           r.setTime(NOW.minus(Duration.ofSeconds(ago)).toString());
+          r.setFailingSince(NOW.minus(Duration.ofSeconds(ago + 60)).toString());
+          r.setRecovery(recovery);
+          r.setVerification(outcome == RemediationOutcome.Succeeded ? verification : null);
           return r;
         });
   }

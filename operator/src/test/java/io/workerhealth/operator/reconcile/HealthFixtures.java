@@ -1,7 +1,10 @@
 package io.workerhealth.operator.reconcile;
 
+import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.ManagedFieldsEntry;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.workerhealth.api.v1alpha1.HealthPhase;
 import io.workerhealth.api.v1alpha1.ScrapeError;
 import io.workerhealth.api.v1alpha1.ScrapeErrorReason;
@@ -23,6 +26,22 @@ final class HealthFixtures {
   static final Instant NOW = Instant.parse("2026-01-01T12:00:00Z");
 
   private HealthFixtures() {}
+
+  /** A pod cache holding {@code pods}, as the pod informer's would. */
+  static PolicyObserver.Pods podCache(Map<ResourceID, Pod> pods) {
+    return new PolicyObserver.Pods() {
+      @Override
+      public List<Pod> matching(String namespace, LabelSelector selector) {
+        return pods.values().stream().filter(p -> namespace.equals(p.getMetadata().getNamespace())
+            && LabelSelectors.matches(selector, p.getMetadata().getLabels())).toList();
+      }
+
+      @Override
+      public Pod get(String namespace, String name) {
+        return pods.get(new ResourceID(name, namespace));
+      }
+    };
+  }
 
   /** A WorkerHealth scraped {@code scrapedAgo} before NOW; the consumer failing since {@code failingFor} (or healthy). */
   static WorkerHealth health(String name, Duration scrapedAgo, Duration failingFor) {

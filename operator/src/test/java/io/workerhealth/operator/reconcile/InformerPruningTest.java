@@ -23,7 +23,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
+import java.util.HashMap;
 import org.junit.jupiter.api.Test;
 
 /** What the informers keep: less, and nothing a decision reads goes missing. */
@@ -123,13 +123,21 @@ class InformerPruningTest {
     spec.setMaxUnhealthy(new io.fabric8.kubernetes.api.model.IntOrString("100%"));
     spec.setMaxConcurrent(5);
     PolicySettings settings = PolicySettings.from(spec);
-    PolicyObserver observer = new PolicyObserver(id -> Optional.empty(), null);
+    // every pod in the cache, each run by a Job of its own: a controller without rollouts, so nothing is looked up
+    Map<ResourceID, Pod> pods = new HashMap<>();
+    full.forEach(wh -> pods.put(new ResourceID(wh.getMetadata().getName(), "outpost"),
+        InformerPruning.pod(new PodBuilder().withNewMetadata().withName(wh.getMetadata().getName())
+            .withNamespace("outpost").withUid("uid-" + wh.getMetadata().getName())
+            .withLabels(Map.of("app", "outpost")).withOwnerReferences(new OwnerReferenceBuilder()
+                .withApiVersion("batch/v1").withKind("Job").withName(wh.getMetadata().getName() + "-job")
+                .withController(true).build()).endMetadata().build())));
+    PolicyObserver observer = new PolicyObserver(null, null, null);
 
     var fromFull = new RemediationPlanner().plan(settings,
-        observer.observe("outpost", settings, full, NOW).pods(), List.of(), NOW);
+        observe(observer, settings, full, pods).pods(), List.of(), NOW);
     var fromPruned = new RemediationPlanner().plan(settings,
-        observer.observe("outpost", settings, full.stream().map(HealthFixtures::copy).map(InformerPruning::workerHealth)
-            .toList(), NOW).pods(),
+        observe(observer, settings, full.stream().map(HealthFixtures::copy).map(InformerPruning::workerHealth)
+            .toList(), pods).pods(),
         List.of(), NOW);
     assertThat(fromPruned).isEqualTo(fromFull);
     assertThat(fromPruned.actions()).extracting(d -> d.pod()).containsExactlyInAnyOrder("failing", "down");
@@ -151,16 +159,42 @@ class InformerPruningTest {
   }
 
   @Test
+  void aPodsStatusUpdateReconcilesNothingWhileItsLabelsControllerOrDeletionDo() {
+    Pod before = InformerPruning.pod(pod("a"));
+    Pod running = pod("a");
+    running.getStatus().setPodIP("10.0.0.8");
+    running.getMetadata().setResourceVersion("8");
+    assertThat(InformerPruning.podChanged(InformerPruning.pod(running), before)).isFalse();
+
+    Pod relabelled = pod("a");
+    relabelled.getMetadata().setLabels(Map.of("app", "outpost"));
+    assertThat(InformerPruning.podChanged(InformerPruning.pod(relabelled), before)).isTrue();
+    Pod orphaned = pod("a");
+    orphaned.getMetadata().setOwnerReferences(List.of());
+    assertThat(InformerPruning.podChanged(InformerPruning.pod(orphaned), before)).isTrue();
+    Pod deleting = pod("a");
+    deleting.getMetadata().setDeletionTimestamp(NOW.toString());
+    assertThat(InformerPruning.podChanged(InformerPruning.pod(deleting), before)).isTrue();
+    assertThat(InformerPruning.podChanged(before, null)).isTrue();
+  }
+
+  @Test
   void theObserverTakesEachPodsSlotFromThePodCache() throws InvalidPolicyException {
     Pod cached = InformerPruning.pod(pod("a"));
-    PolicyObserver observer = new PolicyObserver(id -> id.equals(new ResourceID("a", "outpost"))
-        ? Optional.of(cached) : Optional.empty(), null);
+    PolicyObserver observer = new PolicyObserver(null, null, null);
     WorkerHealth a = health("a", Duration.ZERO, null);
     WorkerHealth replaced = health("a", Duration.ZERO, null);
     replaced.getMetadata().getOwnerReferences().get(0).setUid("uid-of-another-pod-named-a");
     WorkerHealth gone = health("b", Duration.ZERO, null);
     PolicySettings settings = restartPolicy();
-    assertThat(observer.observe("outpost", settings, List.of(a, replaced, gone), NOW).pods())
+    assertThat(observe(observer, settings, List.of(a, replaced, gone), Map.of(new ResourceID("a", "outpost"), cached))
+        .pods())
         .extracting(p -> p.slot()).containsExactly("ReplicaSet/outpost-7d9f8c", "Pod/a", "Pod/b");
+  }
+
+  private static io.workerhealth.operator.planning.PolicyObservation observe(PolicyObserver observer,
+      PolicySettings settings, List<WorkerHealth> selected, Map<ResourceID, Pod> pods) {
+    return observer.observe("outpost", "p", settings, new LabelSelector(null, Map.of("app", "outpost")), selected,
+        HealthFixtures.podCache(pods), new io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus(), NOW);
   }
 }

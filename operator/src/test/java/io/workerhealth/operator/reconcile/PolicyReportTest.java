@@ -15,6 +15,7 @@ import io.workerhealth.operator.planning.InvalidPolicyException;
 import io.workerhealth.operator.planning.Plan;
 import io.workerhealth.operator.planning.PodHealth;
 import io.workerhealth.operator.planning.PolicyDecision;
+import io.workerhealth.operator.planning.PolicyObservation;
 import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
 import io.workerhealth.operator.planning.SkipReason;
@@ -61,9 +62,12 @@ class PolicyReportTest {
         .plan();
     PolicyReport.Told told = new PolicyReport.Told();
 
-    PolicyReport first = PolicyReport.build(status, settings, plan, observed, null, List.of(), 0, 3L, told);
+    PolicyReport first = PolicyReport.build(status, settings, plan, observed, null, null, List.of(), 0, 3L, told);
 
-    assertThat(first.notices()).extracting(PolicyReport.Notice::reason).containsExactly("RemediationSuppressed");
+    assertThat(first.notices()).extracting(PolicyReport.Notice::reason)
+        .containsExactly("OutageHeld", "RemediationSuppressed");
+    assertThat(first.entered()).containsExactly(io.workerhealth.api.v1alpha1.RecoveryPhase.Held);
+    assertThat(Conditions.get(status.getConditions(), "OutageRecovery").getReason()).isEqualTo("OutageHeld");
     assertThat(first.suppressed()).containsExactly(SkipReason.TooManyUnhealthy, SkipReason.TooManyUnhealthy,
         SkipReason.TooManyUnhealthy);
     var allowed = Conditions.get(status.getConditions(), "RemediationAllowed");
@@ -78,7 +82,8 @@ class PolicyReportTest {
 
     // the next round finds the condition it wrote: nothing new to tell or count
     var before = Conditions.get(status.getConditions(), "RemediationAllowed");
-    PolicyReport second = PolicyReport.build(status, settings, plan, observed, before, List.of(), 0, 3L, told);
+    PolicyReport second = PolicyReport.build(status, settings, plan, observed, before, plan.recovery(), List.of(), 0, 3L,
+        told);
     assertThat(second.notices()).isEmpty();
     assertThat(second.suppressed()).isEmpty();
     assertThat(status.getTotalSuppressed()).isEqualTo(3);
@@ -95,7 +100,7 @@ class PolicyReportTest {
     Plan plan = PolicyDecision.decide(new RemediationPlanner(), settings, status, observed.pods(), Map.of(), NOW)
         .plan();
 
-    PolicyReport report = PolicyReport.build(status, settings, plan, observed, null, List.of(), 0, 1L,
+    PolicyReport report = PolicyReport.build(status, settings, plan, observed, null, null, List.of(), 0, 1L,
         new PolicyReport.Told());
 
     assertThat(report.recheckSoon()).isTrue();

@@ -4,6 +4,8 @@ import io.fabric8.kubernetes.api.model.LabelSelector;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.workerhealth.api.v1alpha1.RemediationAction;
 import io.workerhealth.api.v1alpha1.RemediationRule;
@@ -11,6 +13,7 @@ import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicySpec;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicyStatus;
 import io.workerhealth.operator.planning.PolicyDecision;
+import io.workerhealth.operator.planning.PolicyObservation;
 import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
 import java.time.Duration;
@@ -20,7 +23,6 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * One reconcile's work for a policy of N pods, without I/O: select the policy's WorkerHealths from a namespace of N
@@ -29,6 +31,17 @@ import java.util.Optional;
  * per pod stays flat. Usage: PolicySizeBench [sizes...]
  */
 public final class PolicySizeBench {
+
+  /** An API server that holds nothing: the one lookup of each failing pod's ReplicaSet finds none. */
+  private static final class API {
+    static final KubernetesClient client;
+
+    static {
+      KubernetesMockServer server = new KubernetesMockServer(false);
+      server.init();
+      client = server.createClient();
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     int[] sizes = args.length > 0 ? Arrays.stream(args).mapToInt(Integer::parseInt).toArray()
@@ -71,18 +84,20 @@ public final class PolicySizeBench {
                 new OwnerReferenceBuilder().withKind("ReplicaSet").withName("outpost-" + (i / 100))
                     .withController(true).build()).endMetadata().build()));
       }
-      PolicyObserver observer = new PolicyObserver(id -> Optional.ofNullable(pods.get(id)), null);
+      // the failing pods' ReplicaSets are looked up once (rollouts): an empty mock API server answers 404, remembered
+      PolicyObserver observer = new PolicyObserver(API.client, null, null);
+      PolicyObserver.Pods podCache = HealthFixtures.podCache(pods);
       long[] times = new long[30];
       for (int round = -10; round < times.length; round++) {
         long start = System.nanoTime();
         List<WorkerHealth> selected = healths.stream()
             .filter(wh -> LabelSelectors.matches(spec.getSelector(), wh.getMetadata().getLabels())).toList();
-        PolicyObservation observed = observer.observe("outpost", settings, selected, now);
         WorkerHealthPolicyStatus status = new WorkerHealthPolicyStatus();
-        PolicyDecision decision = PolicyDecision.decide(planner, settings, status, observed.pods(),
-            observed.targets(), now);
+        PolicyObservation observed = observer.observe("outpost", "p", settings, spec.getSelector(), selected,
+            podCache, status, now);
+        PolicyDecision decision = PolicyDecision.decide(planner, settings, status, observed, 1L);
         decision.remember(status, now);
-        PolicyReport.build(status, settings, decision.plan(), observed, null, status.getHistory(), 0, 1L,
+        PolicyReport.build(status, settings, decision.plan(), observed, null, null, status.getHistory(), 0, 1L,
             new PolicyReport.Told());
         Freshness.nextStale(observed.pods(), settings.staleAfter(), now);
         if (round >= 0) {

@@ -73,7 +73,7 @@ class ShardingIT {
     OperatorSettings env = OperatorSettings.fromEnv(Map.of("WH_SHARD_SELECTOR", selector,
         "WH_LEADER_ELECTION", "true", "WH_LEASE_NAMESPACE", OPS));
     WorkerHealthOperator operator = new WorkerHealthOperator(client, new OperatorSettings(0, List.of(), true,
-        env.leaseName(), OPS, env.shardSelector()), Clock.systemUTC(), WorkerHealthPolicyReconcilerIT.FAST);
+        env.leaseName(), OPS, null, env.shardSelector()), Clock.systemUTC(), WorkerHealthPolicyReconcilerIT.FAST);
     operators.add(operator);
     return operator.start();
   }
@@ -125,13 +125,13 @@ class ShardingIT {
     answerRulesReviews();
     WorkerHealthOperator a = shard("workerhealth.io/shard=a");
     WorkerHealthOperator b = shard("workerhealth.io/shard=b");
-    await().atMost(30, TimeUnit.SECONDS).until(() -> status("in-a") != null && status("in-b") != null
+    await().atMost(60, TimeUnit.SECONDS).until(() -> status("in-a") != null && status("in-b") != null
         && Integer.valueOf(1).equals(status("in-a").getSelectedPods())
         && Integer.valueOf(1).equals(status("in-b").getSelectedPods()));
     // a few more rounds of both (resync every 2 s) before looking at what was left alone
     double aBefore = reconciles(a);
     double bBefore = reconciles(b);
-    await().atMost(20, TimeUnit.SECONDS).until(() -> reconciles(a) >= aBefore + 2 && reconciles(b) >= bBefore + 2);
+    await().atMost(60, TimeUnit.SECONDS).until(() -> reconciles(a) >= aBefore + 2 && reconciles(b) >= bBefore + 2);
 
     assertThat(reconciled(a, "in-a")).isTrue();
     assertThat(reconciled(a, "in-b")).as("shard a reconciled a policy of shard b").isFalse();

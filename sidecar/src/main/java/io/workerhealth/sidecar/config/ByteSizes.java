@@ -15,7 +15,12 @@ public final class ByteSizes {
     if (m == null || !m.matches()) {
       throw new IllegalArgumentException("'" + text + "' is not a size (use e.g. 1048576, 512Ki, 1Mi)");
     }
-    long n = Long.parseLong(m.group(1));
+    long n;
+    try {
+      n = Long.parseLong(m.group(1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("'" + text + "' is too large a size");
+    }
     String unit = m.group(2) == null ? "" : m.group(2);
     long factor = switch (unit) {
       case "Ki" -> 1024L;
@@ -26,6 +31,10 @@ public final class ByteSizes {
       case "G" -> 1000L * 1000 * 1000;
       default -> 1L;
     };
-    return Math.multiplyExact(n, factor);
+    try {
+      return Math.multiplyExact(n, factor);
+    } catch (ArithmeticException e) {
+      throw new IllegalArgumentException("'" + text + "' is too large a size");
+    }
   }
 }

@@ -1,14 +1,12 @@
 package io.workerhealth.sidecar.format;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.workerhealth.api.v1alpha1.ScrapeErrorReason;
 import io.workerhealth.api.v1alpha1.SourceFormat;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
+import java.io.IOException;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * ASP.NET Core HealthChecks UI ({@code UIResponseWriter}): {@code {"status":"Unhealthy","totalDuration":"…",
@@ -23,27 +21,62 @@ public final class AspNetFormat implements HealthFormat {
   }
 
   @Override
-  public boolean recognizes(HealthResponse response) {
-    JsonNode root = Json.tryRead(response);
-    return root != null && root.isObject() && root.path("entries").isObject();
+  public boolean recognizes(HealthResponse response, JsonShape shape) {
+    return shape.isObject() && shape.field("entries") == JsonToken.START_OBJECT;
   }
 
   @Override
-  public ParsedHealth parse(HealthResponse response) throws HealthParseException {
-    JsonNode root = Json.read(response);
-    if (!root.isObject() || !root.path("entries").isObject()) {
+  public void parse(HealthResponse response, JsonShape shape, WorkerCollector out)
+      throws IOException, HealthParseException {
+    String overall = null;
+    boolean entries = false;
+    try (JsonParser p = JsonBody.open(response)) {
+      JsonBody.expectObject(p, "aspnet");
+      while (JsonBody.nextField(p)) {
+        switch (p.currentName()) {
+          case "status" -> overall = StatusWords.worse(overall, JsonBody.text(p, HealthFormats.MAX_RAW_STATUS_LENGTH),
+              AspNetFormat::status);
+          case "entries" -> {
+            if (p.currentToken() == JsonToken.START_OBJECT) {
+              entries = true;
+              readEntries(p, out);
+            } else {
+              p.skipChildren();
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      JsonBody.expectEnd(p);
+    }
+    if (!entries) {
       throw new HealthParseException(ScrapeErrorReason.ParseError, "aspnet body needs an object 'entries'");
     }
-    List<WorkerReading> workers = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = root.path("entries").fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode entry = e.getValue();
-      String raw = Json.text(entry, "status");
-      String message = Json.text(entry, "description") != null ? Json.text(entry, "description")
-          : Json.text(entry, "exception");
-      workers.add(new WorkerReading(e.getKey(), status(raw), raw, message));
+    out.overall(overall, overall == null ? null : status(overall));
+  }
+
+  private static void readEntries(JsonParser p, WorkerCollector out) throws IOException {
+    while (JsonBody.nextField(p)) {
+      String name = p.currentName();
+      if (p.currentToken() != JsonToken.START_OBJECT) {
+        p.skipChildren();
+        out.add(name, WorkerStatus.Unknown, null, "entry is not an object");
+        continue;
+      }
+      String raw = null;
+      String description = null;
+      String exception = null;
+      while (JsonBody.nextField(p)) {
+        switch (p.currentName()) {
+          case "status" -> raw = StatusWords.worse(raw, JsonBody.text(p, HealthFormats.MAX_RAW_STATUS_LENGTH),
+              AspNetFormat::status);
+          case "description" -> description = JsonBody.text(p, HealthFormats.MAX_MESSAGE_LENGTH);
+          case "exception" -> exception = JsonBody.text(p, HealthFormats.MAX_MESSAGE_LENGTH);
+          default -> p.skipChildren();
+        }
+      }
+      out.add(name, status(raw), raw, description != null ? description : exception);
     }
-    return new ParsedHealth(id(), Json.text(root, "status"), workers, 0);
   }
 
   static WorkerStatus status(String raw) {

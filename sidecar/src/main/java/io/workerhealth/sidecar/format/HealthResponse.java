@@ -19,7 +19,15 @@ public record HealthResponse(int httpStatus, String contentType, byte[] body) {
     return new HealthResponse(httpStatus, contentType, body.getBytes(StandardCharsets.UTF_8));
   }
 
+  /** The whole body as text (a copy as large as the body: for tests and small bodies). */
   public String bodyText() {
     return new String(body, StandardCharsets.UTF_8);
+  }
+
+  /** The start of the body on one line, white space collapsed, for messages: decodes only what it shows. */
+  public String preview(int maxChars) {
+    String text = new String(body, 0, Math.min(body.length, 4 * maxChars), StandardCharsets.UTF_8)
+        .replaceAll("\\s+", " ").strip();
+    return text.isEmpty() ? "(empty)" : HealthFormats.truncate(text, maxChars);
   }
 }

@@ -1,14 +1,12 @@
 package io.workerhealth.sidecar.format;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.workerhealth.api.v1alpha1.ScrapeErrorReason;
 import io.workerhealth.api.v1alpha1.SourceFormat;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
+import java.io.IOException;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * IETF "Health Check Response Format for HTTP APIs" ({@code application/health+json}): {@code {"status":"pass",
@@ -23,55 +21,100 @@ public final class IetfHealthFormat implements HealthFormat {
   }
 
   @Override
-  public boolean recognizes(HealthResponse response) {
+  public boolean recognizes(HealthResponse response, JsonShape shape) {
     String type = response.contentType();
     if (type != null && type.toLowerCase(Locale.ROOT).startsWith("application/health+json")) {
       return true;
     }
-    JsonNode root = Json.tryRead(response);
-    if (root == null || !root.isObject() || !root.path("checks").isObject()) {
-      return false;
-    }
-    for (JsonNode check : root.path("checks")) {
-      if (!check.isArray()) {
-        return false;
-      }
-    }
-    return true;
+    return shape.isObject() && shape.checksAllArrays();
   }
 
   @Override
-  public ParsedHealth parse(HealthResponse response) throws HealthParseException {
-    JsonNode root = Json.read(response);
-    if (!root.isObject()) {
-      throw new HealthParseException(ScrapeErrorReason.ParseError, "health+json body must be an object");
-    }
-    List<WorkerReading> workers = new ArrayList<>();
-    JsonNode checks = root.path("checks");
-    for (Iterator<Map.Entry<String, JsonNode>> it = checks.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode entries = e.getValue();
-      if (entries.isObject()) {
-        entries = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.arrayNode().add(entries); // tolerate a single object where an array belongs
+  public void parse(HealthResponse response, JsonShape shape, WorkerCollector out)
+      throws IOException, HealthParseException {
+    String overall = null;
+    try (JsonParser p = JsonBody.open(response)) {
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw new HealthParseException(ScrapeErrorReason.ParseError, "health+json body must be an object");
       }
-      if (!entries.isArray()) {
-        continue;
-      }
-      for (int i = 0; i < entries.size(); i++) {
-        JsonNode entry = entries.get(i);
-        if (!entry.isObject()) {
-          continue;
+      while (JsonBody.nextField(p)) {
+        switch (p.currentName()) {
+          case "status" -> overall = StatusWords.worse(overall, JsonBody.text(p, HealthFormats.MAX_RAW_STATUS_LENGTH),
+              IetfHealthFormat::status);
+          case "checks" -> {
+            if (p.currentToken() == JsonToken.START_OBJECT) {
+              readChecks(p, out);
+            } else {
+              p.skipChildren();
+            }
+          }
+          default -> p.skipChildren();
         }
-        String name = e.getKey();
-        if (entries.size() > 1) {
-          String id = Json.text(entry, "componentId");
-          name = name + "/" + (id != null ? id : String.valueOf(i));
+      }
+      JsonBody.expectEnd(p);
+    }
+    out.overall(overall, overall == null ? null : status(overall));
+  }
+
+  private record Entry(String componentId, String raw, String output, int index) {}
+
+  private static void readChecks(JsonParser p, WorkerCollector out) throws IOException {
+    while (JsonBody.nextField(p)) {
+      String key = p.currentName();
+      if (p.currentToken() == JsonToken.START_OBJECT) {
+        emit(out, key, entry(p, 0), false); // a single object where an array belongs: tolerated
+      } else if (p.currentToken() == JsonToken.START_ARRAY) {
+        // The name depends on whether the check has several entries, known only at the array's end: the first entry
+        // waits until a second one shows up.
+        Entry pending = null;
+        boolean several = false;
+        int index = 0;
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          if (p.currentToken() != JsonToken.START_OBJECT) {
+            p.skipChildren();
+            index++;
+            continue;
+          }
+          Entry e = entry(p, index++);
+          if (!several && pending == null) {
+            pending = e;
+            continue;
+          }
+          if (pending != null) {
+            emit(out, key, pending, true);
+            pending = null;
+          }
+          several = true;
+          emit(out, key, e, true);
         }
-        String raw = Json.text(entry, "status");
-        workers.add(new WorkerReading(name, status(raw), raw, Json.text(entry, "output")));
+        if (pending != null) {
+          emit(out, key, pending, false);
+        }
+      } else {
+        p.skipChildren();
       }
     }
-    return new ParsedHealth(id(), Json.text(root, "status"), workers, 0);
+  }
+
+  private static Entry entry(JsonParser p, int index) throws IOException {
+    String id = null;
+    String raw = null;
+    String output = null;
+    while (JsonBody.nextField(p)) {
+      switch (p.currentName()) {
+        case "componentId" -> id = JsonBody.text(p, HealthFormats.MAX_NAME_LENGTH);
+        case "status" -> raw = StatusWords.worse(raw, JsonBody.text(p, HealthFormats.MAX_RAW_STATUS_LENGTH),
+            IetfHealthFormat::status);
+        case "output" -> output = JsonBody.text(p, HealthFormats.MAX_MESSAGE_LENGTH);
+        default -> p.skipChildren();
+      }
+    }
+    return new Entry(id, raw, output, index);
+  }
+
+  private static void emit(WorkerCollector out, String key, Entry e, boolean several) {
+    String name = several ? key + "/" + (e.componentId() != null ? e.componentId() : String.valueOf(e.index())) : key;
+    out.add(name, status(e.raw()), e.raw(), e.output());
   }
 
   static WorkerStatus status(String raw) {

@@ -1,18 +1,17 @@
 package io.workerhealth.sidecar.format;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import io.workerhealth.api.v1alpha1.ScrapeErrorReason;
 import io.workerhealth.api.v1alpha1.SourceFormat;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
+import java.io.IOException;
 import java.util.Locale;
-import java.util.Map;
 
 /**
  * hookdeck/outpost's {@code /healthz}: {@code {"status","timestamp","workers":{name:{"status":"healthy|failed"}}}},
- * answered with 503 when any worker failed. An empty {@code workers} map (during start-up) is not a failure.
+ * answered with 503 when any worker failed. An empty {@code workers} map (during start-up) is not a failure: the
+ * overall status is the report then.
  */
 public final class OutpostFormat implements HealthFormat {
 
@@ -22,31 +21,66 @@ public final class OutpostFormat implements HealthFormat {
   }
 
   @Override
-  public boolean recognizes(HealthResponse response) {
-    JsonNode root = Json.tryRead(response);
-    return root != null && root.isObject() && root.path("workers").isObject() && root.has("status");
+  public boolean recognizes(HealthResponse response, JsonShape shape) {
+    return shape.isObject() && shape.field("workers") == JsonToken.START_OBJECT && shape.field("status") != null;
   }
 
   @Override
-  public ParsedHealth parse(HealthResponse response) throws HealthParseException {
-    JsonNode root = Json.read(response);
-    JsonNode workers = root.path("workers");
-    if (!root.isObject() || !workers.isObject()) {
+  public void parse(HealthResponse response, JsonShape shape, WorkerCollector out)
+      throws IOException, HealthParseException {
+    String overall = null;
+    boolean workers = false;
+    try (JsonParser p = JsonBody.open(response)) {
+      JsonBody.expectObject(p, "outpost");
+      while (JsonBody.nextField(p)) {
+        switch (p.currentName()) {
+          case "status" -> overall = StatusWords.worse(overall, JsonBody.text(p, HealthFormats.MAX_RAW_STATUS_LENGTH),
+              OutpostFormat::status);
+          case "workers" -> {
+            if (p.currentToken() == JsonToken.START_OBJECT) {
+              workers = true;
+              readWorkers(p, out);
+            } else {
+              p.skipChildren();
+            }
+          }
+          default -> p.skipChildren();
+        }
+      }
+      JsonBody.expectEnd(p);
+    }
+    if (!workers) {
       throw new HealthParseException(ScrapeErrorReason.ParseError,
           "outpost body needs an object 'workers' keyed by worker name");
     }
-    List<WorkerReading> readings = new ArrayList<>();
-    for (Iterator<Map.Entry<String, JsonNode>> it = workers.fields(); it.hasNext(); ) {
-      Map.Entry<String, JsonNode> e = it.next();
-      JsonNode w = e.getValue();
-      String raw = w.isObject() ? Json.text(w, "status") : (w.isValueNode() ? w.asText() : null);
-      String message = w.isObject() ? firstText(w, "error", "message", "reason") : null;
-      readings.add(new WorkerReading(e.getKey(), status(raw), raw, message));
-    }
-    return new ParsedHealth(id(), Json.text(root, "status"), readings, 0);
+    out.overall(overall, overall == null ? null : status(overall));
   }
 
-  private static WorkerStatus status(String raw) {
+  private static void readWorkers(JsonParser p, WorkerCollector out) throws IOException {
+    while (JsonBody.nextField(p)) {
+      String name = p.currentName();
+      String raw = null;
+      String message = null;
+      if (p.currentToken() == JsonToken.START_OBJECT) {
+        while (JsonBody.nextField(p)) {
+          switch (p.currentName()) {
+            case "status" -> raw = StatusWords.worse(raw, JsonBody.text(p, HealthFormats.MAX_RAW_STATUS_LENGTH),
+                OutpostFormat::status);
+            case "error", "message", "reason" -> {
+              String m = JsonBody.text(p, HealthFormats.MAX_MESSAGE_LENGTH);
+              message = message == null ? m : message;
+            }
+            default -> p.skipChildren();
+          }
+        }
+      } else {
+        raw = JsonBody.text(p, HealthFormats.MAX_RAW_STATUS_LENGTH); // {"worker":"healthy"}
+      }
+      out.add(name, status(raw), raw, message);
+    }
+  }
+
+  static WorkerStatus status(String raw) {
     if (raw == null) {
       return WorkerStatus.Unknown;
     }
@@ -55,15 +89,5 @@ public final class OutpostFormat implements HealthFormat {
       case "failed" -> WorkerStatus.Failed;
       default -> StatusWords.common(raw);
     };
-  }
-
-  private static String firstText(JsonNode node, String... fields) {
-    for (String f : fields) {
-      String v = Json.text(node, f);
-      if (v != null) {
-        return v;
-      }
-    }
-    return null;
   }
 }

@@ -1,8 +1,10 @@
 package io.workerhealth.sidecar.report;
 
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.sidecar.metrics.SidecarMetrics;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -14,29 +16,43 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends statuses to the API server on its own thread, so scraping never waits on reporting. It holds one slot: an
  * offer replaces whatever was not sent yet, so only the latest state is ever sent and nothing queues up while the
- * API server is unavailable. Failed writes are retried with jittered backoff; a deleted WorkerHealth is recreated.
+ * API server is unavailable. It owns the only backoff between the sidecar and the API server (the client's own retries
+ * are off, see {@link ReportingClient}): a failed write is retried after a jittered, growing wait that honours the
+ * server's Retry-After and never exceeds the backoff's cap (the heartbeat). Writes are compare-and-swap
+ * ({@link StoredReport}): a refused one is re-read and retried over what is stored unless that is newer. A deleted
+ * WorkerHealth is recreated.
  */
 public final class LatestStatusPublisher implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LatestStatusPublisher.class);
+  /** Of a run of failed attempts, the first and then every n-th is logged (an outage would flood the log). */
+  private static final int LOG_EVERY = 10;
 
   private final WorkerHealthReporter reporter;
   private final Supplier<Map<String, String>> labels;
   private final SidecarMetrics metrics;
   private final Backoff backoff;
+  private final RetryAfterRecorder retryAfter;
+  private final Clock clock;
   private final AtomicReference<WorkerHealthStatus> pending = new AtomicReference<>();
   private final Object signal = new Object();
   private final Thread thread;
   private volatile boolean closing;
   private volatile boolean resourceEnsured;
   private volatile Map<String, String> ensuredLabels;
+  /** What is stored, as far as this publisher knows: what its next write is tested against. */
+  private volatile StoredReport stored;
+  private Duration askedToWait;
+  private int failedInARow;
 
   public LatestStatusPublisher(WorkerHealthReporter reporter, Supplier<Map<String, String>> labels,
-                               SidecarMetrics metrics, Backoff backoff) {
+                               SidecarMetrics metrics, Backoff backoff, RetryAfterRecorder retryAfter, Clock clock) {
     this.reporter = reporter;
     this.labels = labels;
     this.metrics = metrics;
     this.backoff = backoff;
+    this.retryAfter = retryAfter;
+    this.clock = clock;
     this.thread = new Thread(this::loop, "worker-health-publisher");
     this.thread.setDaemon(true);
   }
@@ -62,9 +78,10 @@ public final class LatestStatusPublisher implements AutoCloseable {
     }
   }
 
-  /** The resource is known to exist with these labels (the runner made sure at start-up). */
-  public void resourceEnsured(Map<String, String> withLabels) {
+  /** The resource is known to exist with these labels, holding {@code storedNow} (the runner made sure at start-up). */
+  public void resourceEnsured(Map<String, String> withLabels, StoredReport storedNow) {
     ensuredLabels = withLabels;
+    stored = storedNow;
     resourceEnsured = true;
   }
 
@@ -86,9 +103,10 @@ public final class LatestStatusPublisher implements AutoCloseable {
           break;
         }
         if (closing) {
-          return;
+          pending.compareAndSet(null, status); // still the latest: the last try below sends it
+          break;
         }
-        waitFor(backoff.delay(attempt++), false);
+        waitFor(backoff.delay(attempt++, askedToWait), false);
         WorkerHealthStatus newer = pending.getAndSet(null);
         if (newer != null) {
           status = newer; // only the latest state is worth sending
@@ -101,30 +119,104 @@ public final class LatestStatusPublisher implements AutoCloseable {
     }
   }
 
+  /** One attempt; true when the status is written or must not be (a newer one is stored, or it is refused). */
   private boolean send(WorkerHealthStatus status) {
+    askedToWait = null;
+    retryAfter.clear();
     try {
-      if (!resourceEnsured) {
+      if (!resourceEnsured || stored == null) {
         Map<String, String> wanted = labels.get();
-        reporter.ensureExists(wanted);
-        ensuredLabels = wanted;
-        resourceEnsured = true;
+        WorkerHealthReporter.Existing existing = reporter.ensureExists(wanted);
+        resourceEnsured(wanted, existing.stored());
       }
-      reporter.writeStatus(status);
-      metrics.reportWrite(true);
+      stored = reporter.writeStatus(status, stored);
+      written();
       return true;
     } catch (KubernetesClientException e) {
       metrics.reportWrite(false);
       if (e.getCode() == 404) {
         resourceEnsured = false; // deleted under us: recreate on the next attempt
         LOG.warn("WorkerHealth is gone; recreating it");
-      } else {
-        LOG.warn("writing WorkerHealth status failed (HTTP {}): {}; retrying", e.getCode(), e.getMessage());
+        return false;
       }
+      if (e.getCode() == 409 || e.getCode() == 422) {
+        return afterRefusal(status, e);
+      }
+      askedToWait = retryAfter.after(e);
+      failed(describe(e));
       return false;
     } catch (RuntimeException e) {
       metrics.reportWrite(false);
-      LOG.warn("writing WorkerHealth status failed: {}; retrying", e.toString());
+      failed(e.toString());
       return false;
+    }
+  }
+
+  /** The HTTP status and the API server's reason, or the network failure behind the exception. */
+  static String describe(KubernetesClientException e) {
+    if (e.getCode() <= 0) {
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+    }
+    String reason = e.getStatus() == null ? null
+        : e.getStatus().getMessage() != null ? e.getStatus().getMessage() : e.getStatus().getReason();
+    return "HTTP " + e.getCode() + (reason == null ? "" : ": " + reason);
+  }
+
+  /**
+   * The API server refused the write: either what is stored is no longer what the write was tested against (a write
+   * given up on was applied after all, or someone else wrote), or it refuses the status itself. A read tells which.
+   */
+  private boolean afterRefusal(WorkerHealthStatus status, KubernetesClientException refusal) {
+    try {
+      WorkerHealth now = reporter.read();
+      if (now == null) {
+        resourceEnsured = false;
+        return false;
+      }
+      StoredReport found = StoredReport.of(now);
+      if (found.sameStatusAs(stored)) {
+        if (refusal.getCode() == 422) {
+          // the test held, so the status itself is invalid: sending it again cannot help; the next one may do
+          LOG.error("the API server refuses the status: {}", describe(refusal));
+          return true;
+        }
+        failed(describe(refusal));
+        return false;
+      }
+      stored = found;
+      if (!StoredReport.supersedes(status, now.getStatus(), clock.instant())) {
+        LOG.info("a newer status (scraped at {}) is stored than this one (scraped at {}); not writing it",
+            found.lastScrapeTime(), status.getLastScrapeTime());
+        return true;
+      }
+      stored = reporter.writeStatus(status, stored);
+      written();
+      return true;
+    } catch (KubernetesClientException e) {
+      metrics.reportWrite(false);
+      askedToWait = retryAfter.after(e);
+      failed(describe(e));
+      return false;
+    } catch (RuntimeException e) {
+      metrics.reportWrite(false);
+      failed(e.toString());
+      return false;
+    }
+  }
+
+  private void written() {
+    metrics.reportWrite(true);
+    if (failedInARow > 0) {
+      LOG.info("WorkerHealth status written again after {} failed attempts", failedInARow);
+      failedInARow = 0;
+    }
+  }
+
+  private void failed(String why) {
+    if (failedInARow++ % LOG_EVERY == 0) {
+      LOG.warn("writing WorkerHealth status failed ({} in a row): {}; retrying{}", failedInARow, why,
+          askedToWait == null ? "" : " (the API server asks to wait " + askedToWait.toSeconds() + "s)");
     }
   }
 
@@ -162,6 +254,6 @@ public final class LatestStatusPublisher implements AutoCloseable {
 
   @Override
   public void close() {
-    close(Duration.ofSeconds(5));
+    close(Duration.ofSeconds(4));
   }
 }

@@ -21,6 +21,19 @@ public final class PodLabels {
     }
   }
 
+  /**
+   * What to warn about at start-up when the labels file is missing or holds no labels, else null: the WorkerHealth
+   * would carry no labels, and no WorkerHealthPolicy would ever select it.
+   */
+  public static String startupWarning(Path file, Map<String, String> labels) {
+    if (!labels.isEmpty()) {
+      return null;
+    }
+    return "labels file " + file + (Files.exists(file) ? " holds no labels" : " does not exist") + ": the WorkerHealth "
+        + "gets no labels and no WorkerHealthPolicy will select this pod; mount the pod's labels with the downward "
+        + "API (a volume with fieldRef metadata.labels) at WH_LABELS_FILE";
+  }
+
   public static Map<String, String> parse(String text) {
     Map<String, String> labels = new TreeMap<>();
     for (String line : text.split("\n")) {

@@ -44,15 +44,20 @@ public final class WorkerHealthReporter {
   }
 
   /**
-   * Makes sure the resource exists with these labels; returns its current status (null if none), so that a
-   * restarted sidecar continues the transition times it wrote before.
+   * What {@link #ensureExists} found: the stored state a first status write is tested against, and the status to
+   * continue (null when there is none, or when it belonged to a previous pod of the same name).
    */
-  public WorkerHealthStatus ensureExists(Map<String, String> labels) {
+  public record Existing(StoredReport stored, WorkerHealthStatus previous) {}
+
+  /**
+   * Makes sure the resource exists with these labels; returns what is stored, so that a restarted sidecar continues
+   * the transition times it wrote before and its first write is tested against the stored status.
+   */
+  public Existing ensureExists(Map<String, String> labels) {
     WorkerHealth existing = resource().get();
     if (existing == null) {
       try {
-        resource().create(newResource(labels));
-        return null;
+        return new Existing(StoredReport.of(resource().create(newResource(labels))), null);
       } catch (KubernetesClientException e) {
         if (e.getCode() != 409) {
           throw e;
@@ -70,9 +75,16 @@ public final class WorkerHealthReporter {
     boolean ownedByAnotherPod = podUid != null && existing.getMetadata().getOwnerReferences() != null
         && existing.getMetadata().getOwnerReferences().stream().noneMatch(o -> podUid.equals(o.getUid()));
     if (labelsDiffer || ownedByAnotherPod) {
-      patchMetadata(labels, ownedByAnotherPod);
+      existing = patchMetadata(labels, ownedByAnotherPod);
     }
-    return ownedByAnotherPod ? null : existing.getStatus();
+    WorkerHealthStatus status = existing.getStatus();
+    boolean reported = status != null && status.getLastScrapeTime() != null;
+    return new Existing(StoredReport.of(existing), ownedByAnotherPod || !reported ? null : status);
+  }
+
+  /** The resource as stored, or null when it does not exist. */
+  public WorkerHealth read() {
+    return resource().get();
   }
 
   private WorkerHealth newResource(Map<String, String> labels) {
@@ -110,7 +122,7 @@ public final class WorkerHealthReporter {
   }
 
   /** Sets the labels (and the owner) as a whole: a JSON Patch replaces them, so removed labels go too. */
-  private void patchMetadata(Map<String, String> wanted, boolean takeOver) {
+  private WorkerHealth patchMetadata(Map<String, String> wanted, boolean takeOver) {
     ArrayNode patch = JsonNodeFactory.instance.arrayNode();
     ObjectNode labelsOp = patch.addObject();
     labelsOp.put("op", "add");
@@ -122,16 +134,24 @@ public final class WorkerHealthReporter {
       ownerOp.put("path", "/metadata/ownerReferences");
       ownerOp.set("value", client.getKubernetesSerialization().convertValue(List.of(ownerReference()), ArrayNode.class));
     }
-    resource().patch(PatchContext.of(PatchType.JSON), patch.toString());
+    return resource().patch(PatchContext.of(PatchType.JSON), patch.toString());
   }
 
   /**
-   * Writes the status: a JSON Patch that sets {@code /status} as a whole, so fields the new status leaves out (a
-   * cleared error, a worker list that shrank) are gone afterwards, and no read-modify-write race is possible. Throws
-   * KubernetesClientException (404 when the resource is gone) for the caller to handle.
+   * Writes the status if, and only if, what is stored is still {@code stored}: one JSON Patch that tests the stored
+   * state ({@link StoredReport}) and sets {@code /status} as a whole, so fields the new status leaves out (a cleared
+   * error, a worker list that shrank) are gone afterwards. One request, no read. Returns what is stored afterwards.
+   * Throws KubernetesClientException: 404 when the resource is gone, 422 (or 409) when the test failed or the API
+   * server refuses the status.
    */
-  public void writeStatus(WorkerHealthStatus status) {
+  public StoredReport writeStatus(WorkerHealthStatus status, StoredReport stored) {
     ArrayNode patch = JsonNodeFactory.instance.arrayNode();
+    if (stored != null && stored.testedPath() != null) {
+      ObjectNode test = patch.addObject();
+      test.put("op", "test");
+      test.put("path", stored.testedPath());
+      test.put("value", stored.testedValue());
+    }
     ObjectNode op = patch.addObject();
     op.put("op", "add"); // "add" on an existing member replaces it
     op.put("path", "/status");
@@ -140,7 +160,8 @@ public final class WorkerHealthReporter {
     WorkerHealth target = new WorkerHealth();
     target.getMetadata().setName(podName);
     target.getMetadata().setNamespace(namespace);
-    client.resources(WorkerHealth.class).inNamespace(namespace).resource(target).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON), patch.toString());
+    WorkerHealth written = client.resources(WorkerHealth.class).inNamespace(namespace).resource(target)
+        .subresource("status").patch(PatchContext.of(PatchType.JSON), patch.toString());
+    return written == null ? new StoredReport(status.getLastScrapeTime(), null) : StoredReport.of(written);
   }
 }

@@ -57,9 +57,11 @@ public final class HealthTracker {
         reported.add(r.name());
         workers.add(transition(before.get(r.name()), r.name(), r.status(), r.rawStatus(), r.message(), now));
       }
-      // A worker the app stopped reporting is not healthy any more, but it is not known to have failed either.
+      // A worker the app stopped reporting is not healthy any more, but it is not known to have failed either. The
+      // app's overall status stands in for workers only while it is reported: once gone, it is simply gone.
       for (WorkerState old : before.values()) {
-        if (!reported.contains(old.getName()) && workers.size() < WorkerHealthStatus.MAX_WORKERS) {
+        if (!reported.contains(old.getName()) && !old.getName().equals(ParsedHealth.OVERALL_WORKER)
+            && workers.size() < WorkerHealthStatus.MAX_WORKERS) {
           workers.add(transition(old, old.getName(), WorkerStatus.Unknown, old.getRawStatus(),
               "no longer reported by the app", now));
         }

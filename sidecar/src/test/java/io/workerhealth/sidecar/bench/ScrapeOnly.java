@@ -23,15 +23,15 @@ public final class ScrapeOnly {
 
   public static void main(String[] args) throws Exception {
     SidecarConfig config = SidecarConfig.fromEnv(System.getenv());
-    HealthScraper scraper = new HealthScraper(HealthScraper.clientFor(config.targetUrl()), config.timeout(),
-        config.bodyLimit(), new HealthFormats(config.customFormat()));
+    HealthScraper scraper = new HealthScraper(config.target(), config.timeout(),
+        config.bodyLimit(), new HealthFormats(config.customFormat(), config.workerFilter()));
     HealthTracker tracker = new HealthTracker(Clock.systemUTC());
     SidecarMetrics metrics = new SidecarMetrics();
     new AdminServer(config.metricsPort(), metrics::scrape, () -> true);
     WorkerHealthStatus[] current = {null};
     ScheduledExecutorService loop = Executors.newSingleThreadScheduledExecutor();
     loop.scheduleWithFixedDelay(() -> {
-      ScrapeOutcome outcome = scraper.scrape(config.targetUrl(), config.format());
+      ScrapeOutcome outcome = scraper.scrape(config.format());
       WorkerHealthStatus next = tracker.next(current[0], outcome);
       metrics.recordScrape(outcome, next);
       current[0] = next;

@@ -37,6 +37,17 @@ class HealthFormatsProperties {
     assertReadsOrRejects(HealthResponse.of(200, "application/json", body), format);
   }
 
+  @Property(tries = 500)
+  void aServerErrorIsNeverReadAsAllHealthy(@ForAll("json") String body, @ForAll SourceFormat format) {
+    try {
+      ParsedHealth parsed = FORMATS.parse(HealthResponse.of(503, "application/json", body), format);
+      assertThat(parsed.workers()).as(body).anyMatch(w -> w.status() != io.workerhealth.api.v1alpha1.WorkerStatus
+          .Healthy);
+    } catch (HealthParseException e) {
+      assertThat(e.getMessage()).isNotBlank(); // not read at all: reported as a scrape error, never as Healthy
+    }
+  }
+
   private static void assertReadsOrRejects(HealthResponse response, SourceFormat format) {
     try {
       ParsedHealth parsed = FORMATS.parse(response, format);

@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.tuple;
 import io.workerhealth.api.v1alpha1.ScrapeErrorReason;
 import io.workerhealth.api.v1alpha1.SourceFormat;
 import io.workerhealth.api.v1alpha1.WorkerStatus;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -69,28 +70,38 @@ class HealthFormatsTest {
   }
 
   @Test
-  void outpostStartingUpReportsNoWorkersRatherThanAFailure() throws Exception {
+  void outpostStartingUpReportsItsOverallStatusRatherThanAFailure() throws Exception {
     ParsedHealth parsed = auto(Samples.json("outpost-starting.json", 200));
-    assertThat(parsed.workers()).isEmpty();
     assertThat(parsed.overallRawStatus()).isEqualTo("healthy");
+    assertThat(parsed.workers()).extracting(WorkerReading::name, WorkerReading::status, WorkerReading::rawStatus)
+        .containsExactly(tuple(ParsedHealth.OVERALL_WORKER, Healthy, "healthy"));
+    assertThat(parsed.workers().get(0).message()).isEqualTo("the app lists no workers, only its overall status");
   }
 
   @Test
   void springFlattensNestedComponentsAndMapsItsWords() throws Exception {
     ParsedHealth parsed = auto(Samples.json("spring-down.json", 503));
+    // diskSpace and ping are Spring's own indicators, left out by default
     assertThat(parsed.workers()).extracting(WorkerReading::name, WorkerReading::status)
-        .containsExactly(tuple("db", Healthy), tuple("diskSpace", Healthy), tuple("kafka/orders-consumer", Failed),
-            tuple("kafka/billing-consumer", Healthy), tuple("mail", Failed), tuple("ping", Healthy),
-            tuple("legacy", Unknown));
-    assertThat(parsed.workers().get(2).message()).contains("TimeoutException");
+        .containsExactly(tuple("db", Healthy), tuple("kafka/orders-consumer", Failed),
+            tuple("kafka/billing-consumer", Healthy), tuple("mail", Failed), tuple("legacy", Unknown));
+    assertThat(parsed.workers().get(1).message()).contains("TimeoutException");
     assertThat(parsed.overallRawStatus()).isEqualTo("DOWN");
+    ParsedHealth everything = new HealthFormats(null, new WorkerFilter(List.of(), List.of()))
+        .parse(Samples.json("spring-down.json", 503), SourceFormat.AUTO);
+    assertThat(everything.workers()).extracting(WorkerReading::name).containsExactly("db", "diskSpace",
+        "kafka/orders-consumer", "kafka/billing-consumer", "mail", "ping", "legacy");
   }
 
   @Test
-  void springBareStatusHasNoWorkers() throws Exception {
+  void springBareStatusIsTheReportAndSaysComponentsAreHidden() throws Exception {
     ParsedHealth parsed = auto(Samples.json("spring-bare.json", 200));
-    assertThat(parsed.workers()).isEmpty();
     assertThat(parsed.overallRawStatus()).isEqualTo("UP");
+    assertThat(parsed.workers()).singleElement().satisfies(w -> {
+      assertThat(w.name()).isEqualTo(ParsedHealth.OVERALL_WORKER);
+      assertThat(w.status()).isEqualTo(Healthy);
+      assertThat(w.message()).contains("lists no workers").contains("show-components / show-details");
+    });
   }
 
   @Test
@@ -195,7 +206,7 @@ class HealthFormatsTest {
 
   @Test
   void boundsKeepAtMost256WorkersAndCountTheRest() throws Exception {
-    StringBuilder body = new StringBuilder("{\"status\":\"failed\",\"workers\":{");
+    StringBuilder body = new StringBuilder("{\"status\":\"healthy\",\"workers\":{");
     for (int i = 0; i < 300; i++) {
       body.append(i == 0 ? "" : ",").append("\"w").append(i).append("\":{\"status\":\"healthy\"}");
     }
@@ -203,6 +214,19 @@ class HealthFormatsTest {
     assertThat(parsed.workers()).hasSize(256);
     assertThat(parsed.droppedWorkers()).isEqualTo(44);
     assertThat(parsed.workers().get(0).name()).isEqualTo("w0");
+  }
+
+  @Test
+  void beyondTheLimitAFailedWorkerTakesTheSlotOfAHealthyOne() throws Exception {
+    StringBuilder body = new StringBuilder("{\"status\":\"failed\",\"workers\":{");
+    for (int i = 0; i < 1000; i++) {
+      body.append(i == 0 ? "" : ",").append("\"w").append(i).append("\":{\"status\":\"")
+          .append(i == 700 ? "failed" : "healthy").append("\"}");
+    }
+    ParsedHealth parsed = auto(HealthResponse.of(503, null, body.append("}}").toString()));
+    assertThat(parsed.workers()).hasSize(256).extracting(WorkerReading::name).contains("w700").contains("w0")
+        .doesNotContain(ParsedHealth.OVERALL_WORKER); // the failure is explained by w700
+    assertThat(parsed.droppedWorkers()).isEqualTo(744);
   }
 
   @Test

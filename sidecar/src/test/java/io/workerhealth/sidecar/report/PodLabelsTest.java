@@ -18,4 +18,15 @@ class PodLabelsTest {
   void aMissingFileMeansNoLabels() throws Exception {
     assertThat(PodLabels.read(Path.of("/nonexistent/labels"))).isEmpty();
   }
+
+  @Test
+  void aMissingOrEmptyLabelsFileIsWarnedAboutAtStartUp(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    Path missing = dir.resolve("labels");
+    assertThat(PodLabels.startupWarning(missing, PodLabels.read(missing))).contains("does not exist")
+        .contains("no WorkerHealthPolicy will select this pod");
+    java.nio.file.Files.writeString(missing, "");
+    assertThat(PodLabels.startupWarning(missing, PodLabels.read(missing))).contains("holds no labels");
+    java.nio.file.Files.writeString(missing, "app=\"outpost\"\n");
+    assertThat(PodLabels.startupWarning(missing, PodLabels.read(missing))).isNull();
+  }
 }

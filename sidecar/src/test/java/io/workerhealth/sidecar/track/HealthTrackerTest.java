@@ -138,6 +138,16 @@ class HealthTrackerTest {
   }
 
   @Test
+  void theOverallWorkerIsNotCarriedOverOnceTheAppListsItsWorkers() {
+    WorkerHealthStatus starting = tracker.next(null, ok("healthy", w(ParsedHealth.OVERALL_WORKER, Healthy)));
+    assertThat(starting.getReady()).isEqualTo("1/1");
+    clock.advance(Duration.ofSeconds(5));
+    WorkerHealthStatus running = tracker.next(starting, ok("healthy", w("a", Healthy), w("b", Healthy)));
+    assertThat(running.getWorkers()).extracting(WorkerState::getName).containsExactly("a", "b");
+    assertThat(running.getPhase()).isEqualTo(HealthPhase.Healthy);
+  }
+
+  @Test
   void failingColumnIsShortenedWithACount() {
     List<WorkerReading> many = new ArrayList<>();
     for (int i = 0; i < 40; i++) {
