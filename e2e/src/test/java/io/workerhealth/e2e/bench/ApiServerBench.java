@@ -53,7 +53,7 @@ import java.util.stream.Collectors;
  * (a worker fails and recovers before the rule's 'for': two transitions each); restarts (a worker fails past 'for':
  * the time from that status write to the eviction request reaching the API server).
  *
- * <p>Usage: ApiServerBench --healths 5000 --policies 50 [--heartbeat 60] [--steady 120] [--brief 20] [--trials 100]
+ * <p>Usage: ApiServerBench --healths 5000 --policies 50 [--heartbeat 60] [--steady 120] [--brief 50] [--trials 100]
  * [--operator-jar operator/target/worker-health-operator.jar] [--operator-heap 512m] [--crds crds/generated]
  * [--work target/apiserver-bench]
  */
@@ -304,6 +304,8 @@ public final class ApiServerBench {
     report.put("operator requests/s (steady)", round(requests.size() / seconds));
     report.put("operator requests/s without its Lease (steady)", round(requests.stream()
         .filter(r -> !r.resource().contains("leases")).count() / seconds));
+    report.put("operator requests/min, with / without its Lease (steady)", round(60 * requests.size() / seconds)
+        + " / " + round(60 * requests.stream().filter(r -> !r.resource().contains("leases")).count() / seconds));
     report.put("operator requests per heartbeat", round(requests.stream()
         .filter(r -> !r.resource().contains("leases")).count() / (double) Math.max(1, beatsInWindow)));
     double steadyMs = 1000 * (ProcessStats.cpuSeconds(operator.pid()) - operatorCpu) / seconds;
@@ -324,22 +326,31 @@ public final class ApiServerBench {
 
   /** Workers that fail and recover before the rule's 'for': two transitions each, no action. */
   private void brief(SidecarFleet fleet, AuditLog audit, OperatorProcess operator) throws Exception {
-    int n = Integer.parseInt(options.getOrDefault("brief", "20"));
+    int n = Integer.parseInt(options.getOrDefault("brief", "50"));
     List<SidecarFleet.Sidecar> chosen = onePerPolicy(fleet, n, new Random(7));
     say("%d brief failures (fail, recover 3s later)", chosen.size());
     long mark = audit.mark();
     Map<String, Double> metrics = operator.metrics();
+    List<Change> changes = new ArrayList<>();
     for (SidecarFleet.Sidecar s : chosen) {
-      fleet.fail(s, Instant.now()).join();
+      Instant at = Instant.now();
+      if (fleet.fail(s, at).join() == 200) {
+        changes.add(new Change(s.namespace, s.policy, at));
+      }
     }
     TimeUnit.SECONDS.sleep(3); // the failure lasts 3 s: a sidecar would report the recovery then
     for (SidecarFleet.Sidecar s : chosen) {
-      fleet.recover(s).join();
+      Instant at = Instant.now();
+      if (fleet.recover(s).join() == 200) {
+        changes.add(new Change(s.namespace, s.policy, at));
+      }
     }
     TimeUnit.SECONDS.sleep(5); // the window closes after the operator has seen the recoveries
     List<AuditLog.Request> requests = audit.since(mark).stream().filter(r -> !r.resource().contains("leases"))
         .toList();
     report.put("operator requests (brief failures)", AuditLog.count(requests));
+    report.put("WorkerHealth change -> policy status write p50/p99/max ms (brief failures)",
+        percentiles(toStatusWrite(changes, requests)));
     report.put("operator writes per transition (brief failures)", round(requests.stream()
         .filter(r -> !r.verb().equals("get") && !r.verb().equals("list")).count() / (2.0 * chosen.size())));
     report.put("reconciles (brief failures)", delta(metrics, operator.metrics(),
@@ -356,6 +367,7 @@ public final class ApiServerBench {
     double apiserverCpu = ProcessStats.cpuSeconds(apiserverPid);
     Random random = new Random(42);
     Map<String, Instant> written = new LinkedHashMap<>();
+    List<Change> changes = new ArrayList<>();
     List<Long> seenDeleted = new ArrayList<>();
     int timeouts = 0;
     long start = System.nanoTime();
@@ -373,6 +385,7 @@ public final class ApiServerBench {
         continue;
       }
       written.put(s.namespace + "/" + s.pod, at);
+      changes.add(new Change(s.namespace, s.policy, at));
       try {
         seenDeleted.add(Duration.between(at, deleted.get(30, TimeUnit.SECONDS)).toMillis());
       } catch (TimeoutException e) {
@@ -397,6 +410,8 @@ public final class ApiServerBench {
     report.put("restarts / timeouts", toEviction.size() + " / " + timeouts);
     report.put("status change -> eviction request p50/p99/max ms", pct(toEviction, 50) + " / " + pct(toEviction, 99)
         + " / " + (toEviction.isEmpty() ? "-" : toEviction.get(toEviction.size() - 1)));
+    report.put("WorkerHealth change -> policy status write p50/p99/max ms (restarts)",
+        percentiles(toStatusWrite(changes, requests)));
     report.put("status change -> pod deletion seen p50/p99 ms", pct(seenDeleted, 50) + " / " + pct(seenDeleted, 99));
     report.put("operator requests (restarts, until settled)", AuditLog.count(requests));
     // each restart: the failure, the pod's WorkerHealth gone with it, the replacement's created and first reported
@@ -425,6 +440,31 @@ public final class ApiServerBench {
   }
 
   // --- helpers ---
+
+  /** A WorkerHealth write of the load generator that changes what a policy reports, and when it was sent. */
+  private record Change(String namespace, String policy, Instant at) {}
+
+  /**
+   * For each change, the time to the operator's first status write of that policy the API server received after it
+   * (its audit log): a reconcile's latency from a WorkerHealth change to the policy's status.
+   */
+  private static List<Long> toStatusWrite(List<Change> changes, List<AuditLog.Request> requests) {
+    List<AuditLog.Request> writes = requests.stream().filter(r -> r.resource().endsWith("workerhealthpolicies/status"))
+        .sorted(Comparator.comparing(AuditLog.Request::received)).toList();
+    List<Long> out = new ArrayList<>();
+    for (Change c : changes) {
+      writes.stream().filter(r -> c.namespace().equals(r.namespace()) && c.policy().equals(r.name())
+          && !r.received().isBefore(c.at())).findFirst()
+          .ifPresent(r -> out.add(Duration.between(c.at(), r.received()).toMillis()));
+    }
+    out.sort(Comparator.naturalOrder());
+    return out;
+  }
+
+  private static String percentiles(List<Long> sorted) {
+    return pct(sorted, 50) + " / " + pct(sorted, 99) + " / " + (sorted.isEmpty() ? "-" : sorted.get(sorted.size() - 1))
+        + " (n=" + sorted.size() + ")";
+  }
 
   /** A healthy reporting sidecar of policy {@code p}, picked at random (null if there is none). */
   private SidecarFleet.Sidecar inPolicy(SidecarFleet fleet, int p, Random random) {
