@@ -331,20 +331,11 @@ public final class ApiServerBench {
     say("%d brief failures (fail, recover 3s later)", chosen.size());
     long mark = audit.mark();
     Map<String, Double> metrics = operator.metrics();
-    List<Change> changes = new ArrayList<>();
-    for (SidecarFleet.Sidecar s : chosen) {
-      Instant at = Instant.now();
-      if (fleet.fail(s, at).join() == 200) {
-        changes.add(new Change(s.namespace, s.policy, at));
-      }
-    }
+    // each phase's writes are sent at once: one after the other, they may take longer than the rule's 'for' on a
+    // busy API server, and the failures would no longer be brief
+    List<Change> changes = new ArrayList<>(sendAll(chosen, s -> fleet.fail(s, Instant.now())));
     TimeUnit.SECONDS.sleep(3); // the failure lasts 3 s: a sidecar would report the recovery then
-    for (SidecarFleet.Sidecar s : chosen) {
-      Instant at = Instant.now();
-      if (fleet.recover(s).join() == 200) {
-        changes.add(new Change(s.namespace, s.policy, at));
-      }
-    }
+    changes.addAll(sendAll(chosen, fleet::recover));
     TimeUnit.SECONDS.sleep(5); // the window closes after the operator has seen the recoveries
     List<AuditLog.Request> requests = audit.since(mark).stream().filter(r -> !r.resource().contains("leases"))
         .toList();
@@ -440,6 +431,24 @@ public final class ApiServerBench {
   }
 
   // --- helpers ---
+
+  /** Sends a write for each sidecar at once; the changes the API server accepted, each with when it was sent. */
+  private static List<Change> sendAll(List<SidecarFleet.Sidecar> sidecars,
+                                      java.util.function.Function<SidecarFleet.Sidecar, CompletableFuture<Integer>> write) {
+    List<Change> sent = new ArrayList<>();
+    List<CompletableFuture<Integer>> codes = new ArrayList<>();
+    for (SidecarFleet.Sidecar s : sidecars) {
+      sent.add(new Change(s.namespace, s.policy, Instant.now()));
+      codes.add(write.apply(s));
+    }
+    List<Change> accepted = new ArrayList<>();
+    for (int i = 0; i < sent.size(); i++) {
+      if (codes.get(i).join() == 200) {
+        accepted.add(sent.get(i));
+      }
+    }
+    return accepted;
+  }
 
   /** A WorkerHealth write of the load generator that changes what a policy reports, and when it was sent. */
   private record Change(String namespace, String policy, Instant at) {}
