@@ -139,11 +139,12 @@ class ProportionalWorkE2E {
 
   @AfterEach
   void stopOperators() {
-    operators.forEach(WorkerHealthOperator::close);
-    clients.forEach(KubernetesClient::close);
+    // deleted while the operators still run: each removes the finalizer it added to its policies
     admin.resources(WorkerHealthPolicy.class).inNamespace(NS).delete();
     await().atMost(TIMEOUT).until(() -> admin.resources(WorkerHealthPolicy.class).inNamespace(NS).list().getItems()
         .isEmpty());
+    operators.forEach(WorkerHealthOperator::close);
+    clients.forEach(KubernetesClient::close);
   }
 
   /** A sidecar's status write when nothing changed: every worker as before, a new scrape time. */
