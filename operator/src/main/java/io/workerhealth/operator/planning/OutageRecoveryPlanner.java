@@ -50,8 +50,8 @@ final class OutageRecoveryPlanner {
    * @param tooManyMessage  says so, in words
    * @param failing         pods failing a rule's worker now
    * @param inFlight        canary or rolling restarts not verified yet
-   * @param phaseResult     the verification of this phase's restarts: NotRecovered if any did not recover, else
-   *                        Recovered if one did, else null
+   * @param phaseResult     the verification of this phase's restarts and of any canary judged in this round:
+   *                        NotRecovered if any did not recover, else Recovered if one did, else null
    * @param lateRecovery    the last canary's replacement reports its worker healthy (after its window)
    * @param dependency      the last check of recovery.dependency, or null
    * @param verdictDue      when the verification window of the restart in flight ends, or null
@@ -177,6 +177,15 @@ final class OutageRecoveryPlanner {
         return new Round(state, Mode.HOLD, nextCheck, attention);
       }
       return hold(state, s.tooManyMessage() + "; " + why, nextCheck);
+    }
+    // a canary judged in this round decides before any new one: never a second canary right after one that did not
+    // recover (the backoff comes first), nor a canary once one recovered
+    String canary = state.getCanaryPod() == null ? "the last canary" : "the canary " + state.getCanaryPod();
+    if (s.phaseResult() == VerificationResult.NotRecovered) {
+      return backOff(policy, state, notRecovered + 1, canary + " did not recover", now);
+    }
+    if (s.phaseResult() == VerificationResult.Recovered) {
+      return rolling(state, canary + " recovered: the shared dependency is back", now);
     }
     if (state.getPhase() != RecoveryPhase.Canary) {
       state.setPhase(RecoveryPhase.Canary);

@@ -493,7 +493,13 @@ public final class RemediationPlanner {
     for (RemediationRecord r : past) {
       Instant t = parse(r.getTime());
       VerificationResult result = results.get(r);
-      if (r.getRecovery() == null || result == null || t == null || phaseSince == null || t.isBefore(phaseSince)) {
+      // a canary's verdict reached in this round has not been acted on yet, whatever the phase's start says (a
+      // status written by a replica whose clock runs ahead, or edited): ignored, its canary would look judged and
+      // another one start at once. Verdicts recorded earlier, and rolling restarts from before a backoff, belong to
+      // the phase they ended
+      boolean canaryJudgedNow = r.getRecovery() == RecoveryPhase.Canary && r.getVerification() == null;
+      if (r.getRecovery() == null || result == null || t == null
+          || !canaryJudgedNow && (phaseSince == null || t.isBefore(phaseSince))) {
         continue;
       }
       if (result == VerificationResult.NotRecovered) {

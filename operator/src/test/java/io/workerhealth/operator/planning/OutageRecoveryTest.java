@@ -7,8 +7,11 @@ import io.workerhealth.api.v1alpha1.DependencyCheck;
 import io.workerhealth.api.v1alpha1.OutageRecovery;
 import io.workerhealth.api.v1alpha1.RecoveryMode;
 import io.workerhealth.api.v1alpha1.RecoveryPhase;
+import io.workerhealth.api.v1alpha1.RecoveryStatus;
 import io.workerhealth.api.v1alpha1.RemediationAction;
+import io.workerhealth.api.v1alpha1.RemediationOutcome;
 import io.workerhealth.api.v1alpha1.RemediationRecord;
+import io.workerhealth.api.v1alpha1.WorkerStatus;
 import io.workerhealth.api.v1alpha1.WorkerHealthPolicySpec;
 import java.time.Duration;
 import java.time.Instant;
@@ -177,6 +180,72 @@ class OutageRecoveryTest {
     assertThat(fleet.run(Duration.ofMinutes(30), Duration.ofSeconds(30))).isEmpty();
     assertThat(fleet.status.getRecovery().getPhase()).isEqualTo(RecoveryPhase.Held);
     assertThat(fleet.status.getRecovery().getMessage()).contains("recovery.mode is Hold");
+  }
+
+  /**
+   * The status says the Canary phase began at NOW (a replica whose clock runs a second ahead wrote it, or a hand
+   * edit), the canary was acted a second earlier and is judged in this round: its verdict is this phase's, not an
+   * earlier one's.
+   */
+  static Plan canaryJudgedNow(Duration canaryAgo, WorkerStatus replacementWorker) {
+    return canaryJudgedNow(canaryAgo, replacementWorker, state -> { });
+  }
+
+  static Plan canaryJudgedNow(Duration canaryAgo, WorkerStatus replacementWorker, Consumer<RecoveryStatus> change) {
+    String slot = "ReplicaSet/outpost-7d9f";
+    PodHealth replacement = new PodHealth("outpost-7d9f-new", "uid-new", slot, false, 5,
+        Fixtures.pod("outpost-7d9f-new", Duration.ZERO, "deliverymq-consumer", replacementWorker, Duration.ZERO,
+            "logmq-consumer", WorkerStatus.Failed, Duration.ZERO).status(), NOW.minus(canaryAgo).plusSeconds(1), true, null);
+    List<PodHealth> pods = List.of(replacement,
+        Fixtures.inSlot(Fixtures.failing("outpost-5c4b-a", Duration.ofMinutes(10)), "ReplicaSet/outpost-5c4b"),
+        Fixtures.inSlot(Fixtures.failing("outpost-5c4b-b", Duration.ofMinutes(10)), "ReplicaSet/outpost-5c4b"));
+    RemediationRecord canary = Fixtures.record(new PodHealth("outpost-7d9f-old", "uid-old", slot, false, 5, null),
+        RemediationOutcome.Succeeded, canaryAgo);
+    canary.setRecovery(RecoveryPhase.Canary);
+    RecoveryStatus state = new RecoveryStatus();
+    state.setPhase(RecoveryPhase.Canary);
+    state.setHeldSince(NOW.minus(Duration.ofMinutes(10)).toString());
+    state.setPhaseSince(NOW.toString());
+    state.setNotRecovered(0);
+    state.setCanaryPod("outpost-7d9f-old");
+    change.accept(state);
+    return new RemediationPlanner().plan(policy(s -> { }), new PlanInputs(pods, List.of(canary), null, null, null,
+        null).withRecovery(state), NOW);
+  }
+
+  @Test
+  void aCanaryWhoseReplacementRecoveredInThisRoundStartsTheRollingRecoveryNotASecondCanary() {
+    Plan plan = canaryJudgedNow(Duration.ofSeconds(1), WorkerStatus.Healthy);
+    assertThat(plan.verifications()).singleElement().extracting(Plan.Verified::result)
+        .isEqualTo(io.workerhealth.api.v1alpha1.VerificationResult.Recovered);
+    assertThat(plan.recovery().getPhase()).isEqualTo(RecoveryPhase.Rolling);
+    assertThat(plan.actions()).isNotEmpty()
+        .allSatisfy(d -> assertThat(d.recovery()).isEqualTo(RecoveryPhase.Rolling));
+  }
+
+  @Test
+  void aCanaryJudgedNotRecoveredInThisRoundBacksOffInsteadOfRestartingItsReplacementAtOnce() {
+    Plan plan = canaryJudgedNow(Duration.ofMinutes(2).plusSeconds(1), WorkerStatus.Failed);
+    assertThat(plan.verifications()).singleElement().extracting(Plan.Verified::result)
+        .isEqualTo(io.workerhealth.api.v1alpha1.VerificationResult.NotRecovered);
+    assertThat(plan.actions()).isEmpty();
+    assertThat(plan.recovery().getPhase()).isEqualTo(RecoveryPhase.BackingOff);
+    assertThat(plan.recovery().getNotRecovered()).isEqualTo(1);
+    assertThat(Instant.parse(plan.recovery().getNextTryTime())).isEqualTo(NOW.plus(Duration.ofMinutes(1)));
+  }
+
+  @Test
+  void aBackoffThatEndsInTheRoundItsCanaryIsJudgedNotRecoveredBacksOffAgainInsteadOfStartingACanary() {
+    Plan plan = canaryJudgedNow(Duration.ofMinutes(2).plusSeconds(1), WorkerStatus.Failed, state -> {
+      state.setPhase(RecoveryPhase.BackingOff);
+      state.setPhaseSince(NOW.minus(Duration.ofMinutes(1)).toString());
+      state.setNextTryTime(NOW.minusSeconds(1).toString());
+      state.setNotRecovered(1);
+    });
+    assertThat(plan.actions()).isEmpty();
+    assertThat(plan.recovery().getPhase()).isEqualTo(RecoveryPhase.BackingOff);
+    assertThat(plan.recovery().getNotRecovered()).isEqualTo(2);
+    assertThat(Instant.parse(plan.recovery().getNextTryTime())).isEqualTo(NOW.plus(Duration.ofMinutes(2)));
   }
 
   @Test
