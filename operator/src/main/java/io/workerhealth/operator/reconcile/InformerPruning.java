@@ -3,6 +3,7 @@ package io.workerhealth.operator.reconcile;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
 import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
@@ -76,8 +77,8 @@ final class InformerPruning {
   }
 
   /**
-   * A pod as the operator reads it: name, namespace, uid, labels, creation time and its controller (kind and name,
-   * for the workload slot). Dropped: spec, status, annotations, managed fields, other owners.
+   * A pod as the operator reads it: name, namespace, uid, labels, creation time, its controller (kind and name, for
+   * the workload slot) and its node. Dropped: the rest of the spec, status, annotations, managed fields, other owners.
    */
   static Pod pod(Pod p) {
     ObjectMeta meta = p.getMetadata();
@@ -96,7 +97,9 @@ final class InformerPruning {
     }
     bare(meta);
     meta.setOwnerReferences(controller == null ? List.of() : List.of(controller));
-    p.setSpec(null);
+    String node = p.getSpec() == null ? null : intern(p.getSpec().getNodeName());
+    // the node only, against which a node agent's report is checked
+    p.setSpec(node == null ? null : new PodSpecBuilder().withNodeName(node).build());
     p.setStatus(null);
     p.setAdditionalProperties(Map.of());
     return p;
