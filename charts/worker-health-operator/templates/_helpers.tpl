@@ -38,9 +38,10 @@ worker-health-sidecar
 {{- end -}}
 
 {{/* The rules the operator needs, in every namespace it watches. Kept exact: RbacProofIT compares them with the
-requests the operator makes (WorkerHealths are only read through the informer's cache: list and watch). */}}
+requests the operator makes (policies, WorkerHealths and pods are read through informer caches: list and watch). */}}
 {{- define "who.operatorNamespacedRules" -}}
-# patch: the finalizer that restores scaled targets' baselines when a policy is deleted
+# patch: the finalizer that restores scaled targets' baselines when a policy is deleted (java-operator-sdk may get
+# the policy again when a finalizer change meets a conflict)
 - apiGroups: ["workerhealth.io"]
   resources: ["workerhealthpolicies"]
   verbs: ["get", "list", "watch", "patch"]

@@ -25,6 +25,8 @@ public final class WorkerHealthOperator implements AutoCloseable {
   public static final Duration LEASE_DURATION = Duration.ofSeconds(15);
   /** How often a standby tries to take the Lease (and the leader renews it). */
   public static final Duration LEASE_RETRY_PERIOD = Duration.ofSeconds(2);
+  /** How long the informers may take to list everything at start before the operator gives up and stops. */
+  static final Duration CACHE_SYNC_TIMEOUT = Duration.ofMinutes(10);
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthOperator.class);
 
   public WorkerHealthOperator(KubernetesClient client, OperatorSettings settings, Clock clock) throws IOException {
@@ -41,6 +43,9 @@ public final class WorkerHealthOperator implements AutoCloseable {
           .withCloseClientOnStop(false)
           // the finalizer is added with a JSON Patch rather than server-side apply (which the mock API server lacks)
           .withUseSSAToPatchPrimaryResource(false)
+          // listing tens of thousands of pods in pages from a busy API server takes minutes (20,000: over 2 min at a
+          // load average of 20); java-operator-sdk's default of 2 min would stop the operator while it lists
+          .withCacheSyncTimeout(CACHE_SYNC_TIMEOUT)
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(metrics.registry()));
       if (settings.leaderElection()) {
         // Losing the lease while running means another replica leads now: stop acting at once (exit, and let the
@@ -58,10 +63,16 @@ public final class WorkerHealthOperator implements AutoCloseable {
       }
     });
     // Namespaces are set when registering: changing them on a registered controller only works once it runs.
-    operator.register(new WorkerHealthPolicyReconciler(clock, metrics, timings), overrider -> {
+    WorkerHealthPolicyReconciler reconciler = new WorkerHealthPolicyReconciler(clock, metrics, timings);
+    operator.register(reconciler, overrider -> {
       if (!settings.watchNamespaces().isEmpty()) {
         overrider.settingNamespaces(Set.copyOf(settings.watchNamespaces()));
       }
+      if (settings.shardSelector() != null) {
+        // a shard: only the policies with these labels (WorkerHealths and pods are watched as before)
+        overrider.withLabelSelector(settings.shardSelector());
+      }
+      overrider.withRateLimiter(reconciler.spacing());
     });
     admin = new AdminServer(settings.port(), metrics.registry()::scrape,
         () -> operator.getRuntimeInfo().allEventSourcesAreHealthy() || !operator.getRuntimeInfo().isStarted(),

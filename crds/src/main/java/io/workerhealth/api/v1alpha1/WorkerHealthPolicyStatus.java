@@ -75,8 +75,12 @@ public class WorkerHealthPolicyStatus {
   private String suppressionEndedTime;
 
   @JsonPropertyDescription("When every selected pod was last seen failing the same worker a ScaleTarget rule watches "
-      + "(RFC 3339): scale-ups wait the rule's 'for' after it, so pods recovering from an outage are not scaled for.")
+      + "(RFC 3339): scale-ups wait the rule's 'for' after it, so pods recovering from an outage are not scaled for. "
+      + "Written when such an outage begins and when it is seen to end, not while it lasts.")
   private String lastOutageTime;
+
+  @JsonPropertyDescription("When the outage going on began (RFC 3339); absent when there is none.")
+  private String outageSince;
 
   @JsonPropertyDescription("Remediations carried out since the policy was created.")
   private Long totalRemediations;
@@ -186,6 +190,14 @@ public class WorkerHealthPolicyStatus {
 
   public void setLastOutageTime(String lastOutageTime) {
     this.lastOutageTime = lastOutageTime;
+  }
+
+  public String getOutageSince() {
+    return outageSince;
+  }
+
+  public void setOutageSince(String outageSince) {
+    this.outageSince = outageSince;
   }
 
   public Long getTotalRemediations() {

@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -53,6 +54,11 @@ final class ComponentProcesses {
 
   Path logFile(String name) {
     return workDirectory.resolve(name + ".log");
+  }
+
+  /** The process of a running component, if it runs. */
+  Optional<ProcessHandle> handle(String name) {
+    return Optional.ofNullable(processes.get(name)).filter(Process::isAlive).map(Process::toHandle);
   }
 
   boolean isRunning(String name) {

@@ -54,7 +54,18 @@ public final class LocalControlPlane implements AutoCloseable {
   private static final String KUBELET_USER = "system:node:" + NodeLayout.NODE_NAME;
   private static final String KUBE_PROXY_USER = "system:kube-proxy";
 
+  /**
+   * Flags added to the components' own (benchmarks: an audit log, a controller manager that writes faster).
+   *
+   * @param apiserver         extra kube-apiserver flags
+   * @param controllerManager extra kube-controller-manager flags
+   */
+  public record Flags(List<String> apiserver, List<String> controllerManager) {
+    public static final Flags NONE = new Flags(List.of(), List.of());
+  }
+
   private final Path workDirectory;
+  private final Flags flags;
   private final NodeLayout nodeLayout;
   private final ComponentProcesses processes;
   private final Thread shutdownHook = new Thread(this::stopAll, "control-plane-shutdown");
@@ -66,16 +77,22 @@ public final class LocalControlPlane implements AutoCloseable {
   private String adminToken;
   private Duration startupTime;
 
-  private LocalControlPlane(Path workDirectory, NodeLayout nodeLayout) {
+  private LocalControlPlane(Path workDirectory, NodeLayout nodeLayout, Flags flags) {
     // Absolute, since each component runs with the work directory as its own current directory.
     this.workDirectory = workDirectory.toAbsolutePath();
     this.nodeLayout = nodeLayout;
+    this.flags = flags;
     this.processes = new ComponentProcesses(this.workDirectory, this::recordProcess);
   }
 
   /** Starts all components and returns once the API server is ready and the controllers act. */
   public static LocalControlPlane start(ControlPlaneBinaries binaries, Path workDirectory) {
-    return start(new LocalControlPlane(workDirectory, null), binaries, null);
+    return start(binaries, workDirectory, Flags.NONE);
+  }
+
+  /** {@link #start(ControlPlaneBinaries, Path)} with extra flags for the components. */
+  public static LocalControlPlane start(ControlPlaneBinaries binaries, Path workDirectory, Flags flags) {
+    return start(new LocalControlPlane(workDirectory, null, flags), binaries, null);
   }
 
   /**
@@ -87,7 +104,7 @@ public final class LocalControlPlane implements AutoCloseable {
   public static LocalControlPlane startWithNode(ControlPlaneBinaries binaries, Path workDirectory, Path repository) {
     NodeLayout layout = NodeLayout.of(workDirectory, repository);
     NodeHostTools tools = LocalNode.checkPrerequisites(binaries, layout);
-    return start(new LocalControlPlane(workDirectory, layout), binaries, tools);
+    return start(new LocalControlPlane(workDirectory, layout, Flags.NONE), binaries, tools);
   }
 
   /**
@@ -132,6 +149,11 @@ public final class LocalControlPlane implements AutoCloseable {
 
   public Path workDirectory() {
     return workDirectory;
+  }
+
+  /** The process of a running component ({@code etcd}, {@code kube-apiserver}, {@code kube-controller-manager}). */
+  public Optional<ProcessHandle> process(String component) {
+    return processes.handle(component);
   }
 
   /** The node, when started with {@link #startWithNode}. */
@@ -234,6 +256,7 @@ public final class LocalControlPlane implements AutoCloseable {
         "--service-account-signing-key-file=" + serviceAccountPrivateKey,
         "--service-cluster-ip-range=" + NodeLayout.SERVICE_CIDR,
         "--allow-privileged=true"));
+    apiserver.addAll(flags.apiserver());
     KubeletClientCertificates kubeletClient = null;
     if (withNode) {
       kubeletClient = KubeletClientCertificates.create(nodeTools.openssl(), pki);
@@ -258,7 +281,7 @@ public final class LocalControlPlane implements AutoCloseable {
           AdminKubeconfig.render(serverUrl, certificateAuthority, user.getKey(), user.getValue())));
     }
 
-    processes.launch("kube-controller-manager", List.of(
+    List<String> controllerManagerCommand = new ArrayList<>(List.of(
         binaries.kubeControllerManager().toString(),
         "--kubeconfig=" + kubeconfigs.get(CONTROLLER_MANAGER_USER),
         "--bind-address=127.0.0.1",
@@ -270,6 +293,8 @@ public final class LocalControlPlane implements AutoCloseable {
         "--root-ca-file=" + certificateAuthority,
         "--controllers=*",
         "--cert-dir=" + Files.createDirectories(workDirectory.resolve("controller-manager-certs"))));
+    controllerManagerCommand.addAll(flags.controllerManager());
+    processes.launch("kube-controller-manager", controllerManagerCommand);
     // The service-account controller creating "default" shows the controllers run and can write.
     try (KubernetesClient client = adminClient()) {
       processes.awaitUp("kube-controller-manager",

@@ -46,8 +46,10 @@ public final class RunCommand implements Callable<Integer> {
     }
     operator.start();
     InjectionWebhook injector = webhook;
-    LOG.info("reconciling WorkerHealthPolicies in {}; admin endpoints on port {}",
-        settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(), operator.adminPort());
+    LOG.info("reconciling WorkerHealthPolicies in {}{}; admin endpoints on port {}",
+        settings.watchNamespaces().isEmpty() ? "all namespaces" : settings.watchNamespaces(),
+        settings.shardSelector() == null ? "" : " labelled " + settings.shardSelector() + " (lease "
+            + settings.leaseName() + ")", operator.adminPort());
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (injector != null) {

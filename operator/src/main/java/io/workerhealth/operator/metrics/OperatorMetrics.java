@@ -46,6 +46,8 @@ public final class OperatorMetrics {
   /** Per policy: the recovery phase gauges, and the outage's start and next try (NaN while there is none). */
   private final Map<String, AtomicReference<RecoveryStatus>> recoveries = new ConcurrentHashMap<>();
   private final Map<String, AtomicInteger> attentionGauges = new ConcurrentHashMap<>();
+  /** WorkerHealth updates ignored [0] and reconciled [1]. */
+  private final Counter[] healthUpdates;
 
   public OperatorMetrics() {
     this(new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
@@ -62,6 +64,40 @@ public final class OperatorMetrics {
   public OperatorMetrics(PrometheusMeterRegistry registry, Clock clock) {
     this.registry = registry;
     this.clock = clock;
+    // operator-wide series, at zero from the start (see initialize); counted on every WorkerHealth update, so kept
+    healthUpdates = new Counter[] {healthUpdates("ignored"), healthUpdates("reconciled")};
+    for (String result : STATUS_WRITE_RESULTS) {
+      statusWrites(result);
+    }
+  }
+
+  /** What a policy status write came to (StatusWriter.Result, in words). */
+  static final List<String> STATUS_WRITE_RESULTS = List.of("Written", "Unchanged", "Conflict", "Failed");
+
+  /**
+   * A WorkerHealth update, by whether it can change what a policy decides: {@code reconciled}, or {@code ignored}
+   * (a sidecar's heartbeat while every policy still holds the report fresh).
+   */
+  public void healthUpdate(boolean reconciled) {
+    healthUpdates[reconciled ? 1 : 0].increment();
+  }
+
+  private Counter healthUpdates(String result) {
+    return Counter.builder("workerhealth.health.updates")
+        .description("WorkerHealth updates seen, by whether they reconcile the policies selecting the pod")
+        .tags("result", result).register(registry);
+  }
+
+  /** A policy status write: {@code Written}, {@code Unchanged} (no request), {@code Conflict}, {@code Failed}. */
+  public void statusWrite(String result) {
+    String word = result.charAt(0) + result.substring(1).toLowerCase(java.util.Locale.ROOT);
+    statusWrites(word).increment();
+  }
+
+  private Counter statusWrites(String result) {
+    return Counter.builder("workerhealth.status.writes")
+        .description("Policy status writes by result; Unchanged ones send no request")
+        .tags("result", result).register(registry);
   }
 
   public PrometheusMeterRegistry registry() {

@@ -38,7 +38,8 @@ public record PolicyDecision(Plan plan, PlanInputs inputs, boolean outage, boole
     boolean wasSuppressed = wasSuppressed(s.getConditions());
     Instant settleSince = wasSuppressed ? now : ReportTimes.parse(s.getSuppressionEndedTime());
     boolean outage = RemediationPlanner.outage(settings, pods, now);
-    Instant outageSeen = outage ? now : ReportTimes.parse(s.getLastOutageTime());
+    // an outage the status says is going on, and that is not seen any more, was last seen now
+    Instant outageSeen = outage || s.getOutageSince() != null ? now : ReportTimes.parse(s.getLastOutageTime());
     boolean specChanged = generation != null && s.getObservedGeneration() != null
         && !generation.equals(s.getObservedGeneration());
     PlanInputs inputs = new PlanInputs(pods, new ArrayList<>(s.getHistory()), settleSince, s.getEffectiveness(),
@@ -73,7 +74,13 @@ public record PolicyDecision(Plan plan, PlanInputs inputs, boolean outage, boole
    */
   public void remember(WorkerHealthPolicyStatus status, Instant now) {
     String nowText = now.toString();
-    if (outage) {
+    // the outage's start and end are written, not every round that sees it (a status that changes only when the
+    // cluster does)
+    if (outage && status.getOutageSince() == null) {
+      status.setOutageSince(nowText);
+      status.setLastOutageTime(nowText);
+    } else if (!outage && status.getOutageSince() != null) {
+      status.setOutageSince(null);
       status.setLastOutageTime(nowText);
     }
     if (suppressionEnd) {

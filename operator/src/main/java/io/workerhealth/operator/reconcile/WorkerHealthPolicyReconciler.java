@@ -38,6 +38,7 @@ import io.workerhealth.operator.planning.PolicySettings;
 import io.workerhealth.operator.planning.RemediationPlanner;
 import io.workerhealth.operator.planning.ReportTimes;
 import io.workerhealth.operator.planning.ScaleTargetObservation;
+import io.workerhealth.operator.planning.SkipReason;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -59,23 +60,43 @@ import java.util.stream.Collectors;
  * ({@link PolicyReport}). Because the intent is written before the eviction, an operator restarted in between finds
  * a Pending record and finishes that eviction (guarded by the pod's uid) instead of deciding anew: a pod is never
  * restarted twice for one decision.
+ *
+ * <p>Work is proportional to changes: everything is read from informer caches (policies, WorkerHealths and pods,
+ * each pruned to what is read: {@link InformerPruning}); a WorkerHealth update that changes nothing a policy reads
+ * (a sidecar's heartbeat) reconciles nothing ({@link WorkerHealthChanges}); the reconciles of a policy are spaced
+ * ({@link ReconcileSpacing}), so a burst of changes is handled by a few; and the status is written only when it
+ * changes, conditioned on the version it was decided from ({@link StatusWriter}).
  */
 @ControllerConfiguration(name = "workerhealthpolicy",
     maxReconciliationInterval = @MaxReconciliationInterval(interval = 60, timeUnit = TimeUnit.SECONDS))
 public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPolicy>, Cleaner<WorkerHealthPolicy> {
 
   private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(WorkerHealthPolicyReconciler.class);
+  private static final String HEALTHS = "workerhealths";
+  /** Skips that end with time alone (no WorkerHealth changes when they do). */
+  private static final Set<SkipReason> TIME_BOUND = Set.of(SkipReason.Cooldown, SkipReason.RateLimited);
+  private static final String PODS = "pods";
   /**
    * When to look at a policy again.
    *
    * @param blockedRetry  after an eviction was refused (PodDisruptionBudget) or failed
    * @param recheck       while a rule's condition has not held for its 'for' yet
-   * @param resync        otherwise (staleness is noticed this way even when no sidecar writes)
+   * @param resync        otherwise, at the latest (a report going stale is noticed at the moment it does)
+   * @param spacing       the least time between the starts of two reconciles of a policy: changes within it are
+   *                      handled together
    */
-  public record Timings(Duration blockedRetry, Duration recheck, Duration resync) {
+  public record Timings(Duration blockedRetry, Duration recheck, Duration resync, Duration spacing) {
+    public static final Duration DEFAULT_SPACING = Duration.ofMillis(500);
     public static final Timings DEFAULT = new Timings(Duration.ofSeconds(30), Duration.ofSeconds(5),
         Duration.ofSeconds(60));
+
+    public Timings(Duration blockedRetry, Duration recheck, Duration resync) {
+      this(blockedRetry, recheck, resync, DEFAULT_SPACING);
+    }
   }
+
+  /** WorkerHealths and pods are listed in pages of this many (a page is what the informer holds unpruned at once). */
+  static final long LIST_PAGE = 500;
 
   private final Clock clock;
   private final RemediationPlanner planner = new RemediationPlanner();
@@ -103,29 +124,38 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   /** The shortest wait before looking at a policy again, however soon the next try is due. */
   static final Duration MIN_WAIT = Duration.ofMillis(100);
 
+  /** The reconciler's spacing of reconciles, for the controller's configuration. */
+  public ReconcileSpacing spacing() {
+    return new ReconcileSpacing(timings.spacing());
+  }
+
   @Override
   public List<EventSource<?, WorkerHealthPolicy>> prepareEventSources(EventSourceContext<WorkerHealthPolicy> context) {
-    // pods: their controllers (workload slots, bare pods) without a GET each, and the pods that never report; only
-    // what the operator reads is kept, and only a change of it (not every status update) triggers a reconcile
-    InformerEventSource<Pod, WorkerHealthPolicy> pods = new InformerEventSource<>(
-        InformerEventSourceConfiguration.from(Pod.class, WorkerHealthPolicy.class)
-            .withSecondaryToPrimaryMapper(pod -> context.getPrimaryCache()
-                .list(pod.getMetadata().getNamespace(),
-                    p -> p.getSpec() != null && LabelSelectors.matches(p.getSpec().getSelector(), pod.getMetadata().getLabels()))
-                .map(ResourceID::fromResource)
-                .collect(Collectors.toSet()))
-            .withItemStore(new TransformingItemStore<>(PodSummaries::summary))
-            .withOnUpdateFilter(PodSummaries::changed)
-            .withNamespacesInheritedFromController()
-            .build(), context);
+    SelectingPolicies selecting = new SelectingPolicies(context.getPrimaryCache());
     InformerEventSource<WorkerHealth, WorkerHealthPolicy> healths = new InformerEventSource<>(
         InformerEventSourceConfiguration.from(WorkerHealth.class, WorkerHealthPolicy.class)
+            .withName(HEALTHS)
             // a WorkerHealth change concerns every policy in its namespace whose selector matches its labels
-            .withSecondaryToPrimaryMapper(wh -> context.getPrimaryCache()
-                .list(wh.getMetadata().getNamespace(),
-                    p -> p.getSpec() != null && LabelSelectors.matches(p.getSpec().getSelector(), wh.getMetadata().getLabels()))
-                .map(ResourceID::fromResource)
-                .collect(Collectors.toSet()))
+            .withSecondaryToPrimaryMapper(selecting::ids)
+            // ...but not when it is only a heartbeat (the scrape time moved on, nothing else)
+            .withOnUpdateFilter((after, before) -> counted(WorkerHealthChanges.matters(before, after, clock.instant(),
+                selecting.shortestStaleAfter(after))))
+            // policies list what they select themselves; no index of secondaries per policy is kept
+            .withPrimaryToSecondaryMapper(p -> Set.of())
+            .withItemStore(new TransformingItemStore<>(InformerPruning::workerHealth))
+            .withInformerListLimit(LIST_PAGE)
+            .withNamespacesInheritedFromController()
+            .build(), context);
+    // pods: their controllers (workload slots, bare pods) without a GET each, and the pods that never report; only
+    // what the operator reads is kept, and only a change of it (not a pod's status) reconciles the selecting policies
+    InformerEventSource<Pod, WorkerHealthPolicy> pods = new InformerEventSource<>(
+        InformerEventSourceConfiguration.from(Pod.class, WorkerHealthPolicy.class)
+            .withName(PODS)
+            .withSecondaryToPrimaryMapper(selecting::ids)
+            .withPrimaryToSecondaryMapper(p -> Set.of())
+            .withItemStore(new TransformingItemStore<>(InformerPruning::pod))
+            .withOnUpdateFilter(InformerPruning::podChanged)
+            .withInformerListLimit(LIST_PAGE)
             .withNamespacesInheritedFromController()
             .build(), context);
     String agentNamespace = context.getClient().getNamespace();
@@ -158,6 +188,11 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     return node -> leases.get(new ResourceID(ApiGroup.agentLeaseName(node), namespace)).orElse(null);
   }
 
+  private boolean counted(boolean matters) {
+    metrics.healthUpdate(matters);
+    return matters;
+  }
+
   /**
    * One reconcile of a policy, in named steps: observe (the selected pods, their slots, the scale targets) → finish
    * the intents an earlier run recorded → decide (the pure planner) → record the intent → act → report (status,
@@ -166,13 +201,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   @Override
   public UpdateControl<WorkerHealthPolicy> reconcile(WorkerHealthPolicy cached, Context<WorkerHealthPolicy> context) {
     Edge edge = edge(context.getClient());
-    // the status is this controller's memory (history, pending intents): read it fresh, never from a stale cache
-    WorkerHealthPolicy policy = context.getClient().resources(WorkerHealthPolicy.class)
-        .inNamespace(cached.getMetadata().getNamespace()).withName(cached.getMetadata().getName()).get();
-    if (policy == null) {
-      forget(cached.getMetadata().getNamespace(), cached.getMetadata().getName());
-      return UpdateControl.noUpdate();
-    }
+    // the status is this controller's memory (history, pending intents): the cache, or this operator's own last write
+    // while the cache has not caught up with it (no GET: StatusWriter keeps that guarantee)
+    WorkerHealthPolicy policy = edge.statusWriter().latest(cached);
     Instant now = clock.instant();
     WorkerHealthPolicyStatus status = policy.getStatus() == null ? new WorkerHealthPolicyStatus() : policy.getStatus();
     PolicySettings settings;
@@ -191,9 +222,10 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     decision.remember(status, now);
     List<Plan.Verified> unannounced = new ArrayList<>(decision.plan().verifications());
     List<RemediationRecord> intents = decision.intents(now);
-    if (!recordIntents(edge, round, intents, unannounced)) {
+    StatusWriter.Result recorded = recordIntents(edge, round, intents, unannounced);
+    if (!recorded.stored()) {
       // the intent is not recorded: acting now could act twice after a restart; decide again shortly
-      return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+      return retry(recorded);
     }
     act(edge, round, intents);
     return report(edge, round, decision.plan(), observed, allowedBefore, recoveryBefore, unannounced);
@@ -233,7 +265,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
           EventRecorder events = new EventRecorder(client, clock);
           edge = new Edge(new PolicyObserver(client, scaler, new DependencyProbe()),
               new RemediationActions(lazyRestarter(client), scaler, events, metrics, timings),
-              StatusWriter.patching(client), events, scaler);
+              new StatusWriter(client, result -> metrics.statusWrite(result.name())), events, scaler);
         }
       }
     }
@@ -259,13 +291,21 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     };
   }
 
-  /** A deleted policy: its metrics and what was told about it go. */
-  private void forget(String ns, String name) {
+  /** A deleted policy: its metrics, what was told about it and the memory of its last status write go. */
+  void forget(String ns, String name) {
     metrics.forget(ns, name);
     told.remove(ns + "/" + name);
-    if (edge != null) {
-      edge.observer().forget(ns, name);
+    Edge e = edge;
+    if (e != null) {
+      e.statusWriter().forget(ns, name);
+      e.observer().forget(ns, name);
     }
+  }
+
+  /** After a status write that did not go through: decide again from the newer version soon, or later. */
+  private UpdateControl<WorkerHealthPolicy> retry(StatusWriter.Result result) {
+    return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(result == StatusWriter.Result.CONFLICT
+        ? timings.recheck() : timings.blockedRetry());
   }
 
   /**
@@ -335,8 +375,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     status.setConditions(Conditions.set(status.getConditions(), "Ready", false, "InvalidSpec", e.getMessage(),
         generation, now.toString()));
     status.setObservedGeneration(generation);
-    if (!edge.statusWriter().write(policy, status)) {
-      return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+    StatusWriter.Result written = edge.statusWriter().write(policy, status);
+    if (!written.stored()) {
+      return retry(written);
     }
     return UpdateControl.noUpdate(); // nothing to do until the spec changes
   }
@@ -349,9 +390,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   private PolicyObservation observe(Edge edge, Context<WorkerHealthPolicy> context, WorkerHealthPolicy policy,
                                     PolicySettings settings, WorkerHealthPolicyStatus status, Instant now) {
     InformerEventSource<WorkerHealth, WorkerHealthPolicy> healths = (InformerEventSource<WorkerHealth, WorkerHealthPolicy>)
-        context.eventSourceRetriever().getEventSourceFor(WorkerHealth.class);
+        context.eventSourceRetriever().getEventSourceFor(WorkerHealth.class, HEALTHS);
     InformerEventSource<Pod, WorkerHealthPolicy> pods = (InformerEventSource<Pod, WorkerHealthPolicy>)
-        context.eventSourceRetriever().getEventSourceFor(Pod.class);
+        context.eventSourceRetriever().getEventSourceFor(Pod.class, PODS);
     LabelSelector selector = policy.getSpec().getSelector();
     List<WorkerHealth> selected = healths.list(policy.getMetadata().getNamespace(),
         wh -> LabelSelectors.matches(selector, wh.getMetadata().getLabels())).toList();
@@ -394,21 +435,21 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     }
   }
 
-  /** Record the intent before acting: false when it could not be written (then nothing may be done). */
-  private boolean recordIntents(Edge edge, Round round, List<RemediationRecord> intents,
-                                List<Plan.Verified> unannounced) {
+  /** Record the intent before acting: unless stored, nothing may be done. */
+  private StatusWriter.Result recordIntents(Edge edge, Round round, List<RemediationRecord> intents,
+                                            List<Plan.Verified> unannounced) {
     if (intents.isEmpty()) {
-      return true;
+      return StatusWriter.Result.UNCHANGED;
     }
     List<RemediationRecord> withIntents = new ArrayList<>(intents);
     withIntents.addAll(round.history);
     round.history = withIntents;
     round.status.setHistory(trim(round.history));
-    if (!edge.statusWriter().write(round.policy, round.status)) {
-      return false;
+    StatusWriter.Result written = edge.statusWriter().write(round.policy, round.status);
+    if (written.stored()) {
+      announce(edge, round.policy, unannounced);
     }
-    announce(edge, round.policy, unannounced);
-    return true;
+    return written;
   }
 
   /** Act on this round's intents, and tell. */
@@ -440,8 +481,14 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     report.suppressed().forEach(reason -> metrics.suppressed(ns, name, reason));
     report.escalated().forEach(e -> metrics.escalation(ns, name, e.rule(), e.to()));
     report.notices().forEach(n -> edge.events().on(policy, n.type(), n.reason(), n.message()));
-    if (report.recheckSoon()) {
+    if (report.recheckSoon() || plan.skipped().stream().anyMatch(s -> TIME_BOUND.contains(s.reason()))) {
+      // a condition building up to 'for', a cooldown or a rate limit window ends without any write: look again soon
       round.next = min(round.next, timings.recheck());
+    }
+    // a report goes stale without any write: look again the moment the first one does
+    Instant stale = Freshness.nextStale(observed.pods(), settings.staleAfter(), round.now);
+    if (stale != null) {
+      round.next = min(round.next, Duration.between(round.now, stale));
     }
     if (plan.nextTry() != null) {
       // retried exactly when what held it back ends (a cooldown, a backoff, 'for', a verification window)
@@ -459,8 +506,9 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     metrics.escalationSteps(ns, name, settings.rules().stream().filter(PolicySettings.Rule::escalating)
         .collect(Collectors.toMap(PolicySettings.Rule::name, r -> r.steps().stream().skip(1)
             .map(PolicySettings.Step::action).collect(Collectors.toSet()), (a, b) -> a)));
-    if (!edge.statusWriter().write(policy, round.status)) {
-      return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.blockedRetry());
+    StatusWriter.Result written = edge.statusWriter().write(policy, round.status);
+    if (!written.stored()) {
+      return retry(written);
     }
     announce(edge, policy, unannounced);
     return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(round.next);
@@ -511,7 +559,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     return kept;
   }
 
-  /** Replaces the status as a whole (one JSON Patch through the status subresource). */
+  /** Replaces the status as a whole (one JSON Patch through the status subresource), unconditionally. */
   static void writeStatus(KubernetesClient client, WorkerHealthPolicy policy, WorkerHealthPolicyStatus status) {
     StatusWriter.patch(client, policy, status);
   }

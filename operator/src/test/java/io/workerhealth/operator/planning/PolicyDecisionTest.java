@@ -81,4 +81,37 @@ class PolicyDecisionTest {
     assertThat(PolicyDecision.decide(planner, reportOnly, null, pods, Map.of(), NOW).intents(NOW))
         .extracting(RemediationRecord::getOutcome).containsExactly(RemediationOutcome.Reported);
   }
+
+  @Test
+  void anOutageIsWrittenWhenItBeginsAndWhenItEndsNotWhileItLasts() {
+    PolicySettings scaling = ScaleEscalationVerificationTest.scalePolicy(3, 6);
+    Map<String, ScaleTargetObservation> target = Map.of(ScaleEscalationVerificationTest.TARGET,
+        ScaleTargetObservation.of(ScaleEscalationVerificationTest.TARGET, 3));
+    List<PodHealth> outage = List.of(failing("app-a", Duration.ofMinutes(2)), failing("app-b", Duration.ofMinutes(2)),
+        failing("app-c", Duration.ofMinutes(3)));
+    WorkerHealthPolicyStatus status = new WorkerHealthPolicyStatus();
+
+    PolicyDecision.decide(planner, scaling, status, outage, target, NOW).remember(status, NOW);
+    assertThat(status.getOutageSince()).isEqualTo(NOW.toString());
+    assertThat(status.getLastOutageTime()).isEqualTo(NOW.toString());
+
+    // later rounds in the same outage change nothing: the status is not rewritten while it lasts
+    for (int s = 5; s <= 60; s += 5) {
+      PolicyDecision later = PolicyDecision.decide(planner, scaling, status, outage, target, NOW.plusSeconds(s));
+      assertThat(later.inputs().outageSeen()).isEqualTo(NOW.plusSeconds(s));
+      later.remember(status, NOW.plusSeconds(s));
+      assertThat(status.getOutageSince()).isEqualTo(NOW.toString());
+      assertThat(status.getLastOutageTime()).isEqualTo(NOW.toString());
+    }
+
+    // the first round without it: seen until now, remembered as over
+    List<PodHealth> recovering = ScaleEscalationVerificationTest.oneOfThreeFailing();
+    PolicyDecision over = PolicyDecision.decide(planner, scaling, status, recovering, target, NOW.plusSeconds(65));
+    assertThat(over.inputs().outageSeen()).isEqualTo(NOW.plusSeconds(65));
+    over.remember(status, NOW.plusSeconds(65));
+    assertThat(status.getOutageSince()).isNull();
+    assertThat(status.getLastOutageTime()).isEqualTo(NOW.plusSeconds(65).toString());
+    assertThat(PolicyDecision.decide(planner, scaling, status, recovering, target, NOW.plusSeconds(70)).inputs()
+        .outageSeen()).as("the end, remembered").isEqualTo(NOW.plusSeconds(65));
+  }
 }
