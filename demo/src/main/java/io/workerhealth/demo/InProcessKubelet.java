@@ -17,8 +17,6 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -234,21 +232,7 @@ final class InProcessKubelet implements PodRuntime {
     if (containers == null || containers.app == null) {
       throw new IllegalStateException("the app of pod " + pod + " does not run here");
     }
-    URI url = URI.create("http://127.0.0.1:" + containers.port + pathAndQuery);
-    try {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
-          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() >= 300) {
-        throw new IllegalStateException("POST " + pathAndQuery + " answered " + response.statusCode() + ": "
-            + response.body());
-      }
-      return url.toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException("POST " + pathAndQuery + " to pod " + pod, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    return PodRuntime.postFault(http, pod, URI.create("http://127.0.0.1:" + containers.port + pathAndQuery));
   }
 
   @Override

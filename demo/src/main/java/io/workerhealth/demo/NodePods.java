@@ -4,12 +4,8 @@ import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.workerhealth.demo.view.Narration;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,21 +110,7 @@ final class NodePods implements PodRuntime {
     if (ip == null) {
       throw new IllegalStateException("pod " + pod + " does not run");
     }
-    URI url = URI.create("http://" + ip + ":" + APP_PORT + pathAndQuery);
-    try {
-      HttpResponse<String> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
-          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
-      if (response.statusCode() >= 300) {
-        throw new IllegalStateException("POST " + pathAndQuery + " answered " + response.statusCode() + ": "
-            + response.body());
-      }
-      return url.toString();
-    } catch (IOException e) {
-      throw new UncheckedIOException("POST " + pathAndQuery + " to pod " + pod, e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
+    return PodRuntime.postFault(http, pod, URI.create("http://" + ip + ":" + APP_PORT + pathAndQuery));
   }
 
   @Override

@@ -1,5 +1,12 @@
 package io.workerhealth.demo;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -20,4 +27,22 @@ interface PodRuntime extends AutoCloseable {
 
   @Override
   void close();
+
+  /** POSTs to a pod's app fault endpoint {@code url}; returns the URL called, or fails with the app's answer. */
+  static String postFault(HttpClient http, String pod, URI url) {
+    try {
+      HttpResponse<String> response = http.send(HttpRequest.newBuilder(url).timeout(Duration.ofSeconds(5))
+          .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() >= 300) {
+        throw new IllegalStateException("POST " + url.getRawPath() + " answered " + response.statusCode() + ": "
+            + response.body());
+      }
+      return url.toString();
+    } catch (IOException e) {
+      throw new UncheckedIOException("POST " + url.getRawPath() + " to pod " + pod, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
 }
