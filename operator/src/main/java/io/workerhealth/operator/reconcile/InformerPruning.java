@@ -5,6 +5,7 @@ import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodSpecBuilder;
 import io.workerhealth.api.v1alpha1.WorkerHealth;
+import io.workerhealth.api.v1alpha1.Reporter;
 import io.workerhealth.api.v1alpha1.WorkerHealthSpec;
 import io.workerhealth.api.v1alpha1.WorkerHealthStatus;
 import io.workerhealth.api.v1alpha1.WorkerState;
@@ -31,7 +32,7 @@ final class InformerPruning {
 
   /**
    * A WorkerHealth as policies read it: name, namespace, uid, labels, creation and deletion times, the owning pod's
-   * uid; the scrape interval; phase, scrape times, consecutive failures, and each worker's name, status and since
+   * uid; the scrape interval and reporter (kind, node); phase, scrape times, consecutive failures, and each worker's name, status and since
    * when. Dropped: managed fields, annotations, other owners, the target URL, formats, HTTP status, scrape errors,
    * the workers' own words and messages.
    */
@@ -53,6 +54,11 @@ final class InformerPruning {
     meta.setOwnerReferences(pod == null ? List.of() : List.of(pod));
     WorkerHealthSpec spec = new WorkerHealthSpec();
     spec.setIntervalSeconds(wh.getSpec() == null ? null : wh.getSpec().getIntervalSeconds());
+    Reporter reporter = wh.getSpec() == null ? null : wh.getSpec().getReporter();
+    if (reporter != null) {
+      // a node agent's report is believed while its node's Lease vouches for it, and only for its node's pods
+      spec.setReporter(new Reporter(reporter.getKind(), intern(reporter.getNodeName())));
+    }
     wh.setSpec(spec);
     WorkerHealthStatus s = wh.getStatus();
     if (s == null) {

@@ -39,6 +39,7 @@ final class WorkerHealthChanges {
     }
     if (!Objects.equals(podUid(before), podUid(after))
         || !Objects.equals(interval(before.getSpec()), interval(after.getSpec()))
+        || !Objects.equals(reporter(before.getSpec()), reporter(after.getSpec()))
         || !Objects.equals(before.getMetadata().getDeletionTimestamp(), after.getMetadata().getDeletionTimestamp())) {
       return true;
     }
@@ -94,6 +95,12 @@ final class WorkerHealthChanges {
       }
     }
     return null;
+  }
+
+  /** Who reports the pod (an agent's report is believed only for its own node's pods), as one comparable text. */
+  private static String reporter(WorkerHealthSpec spec) {
+    return spec == null || spec.getReporter() == null ? null
+        : spec.getReporter().getKind() + "/" + spec.getReporter().getNodeName();
   }
 
   private static Integer interval(WorkerHealthSpec spec) {

@@ -74,6 +74,20 @@ class InformerPruningTest {
   }
 
   @Test
+  void aNodeAgentsReportKeepsItsReporterAndAChangedReporterMatters() {
+    WorkerHealth full = health("a", Duration.ofSeconds(3), Duration.ofMinutes(2));
+    full.getSpec().setReporter(io.workerhealth.api.v1alpha1.Reporter.agent("node-a"));
+    WorkerHealth kept = InformerPruning.workerHealth(HealthFixtures.copy(full));
+    assertThat(kept.getSpec().getReporter().getKind()).isEqualTo(io.workerhealth.api.v1alpha1.ReporterKind.Agent);
+    assertThat(kept.getSpec().getReporter().getNodeName()).isEqualTo("node-a");
+
+    WorkerHealth moved = HealthFixtures.copy(kept);
+    moved.getSpec().setReporter(io.workerhealth.api.v1alpha1.Reporter.agent("node-b"));
+    assertThat(WorkerHealthChanges.matters(kept, moved, NOW, Duration.ofMinutes(2))).isTrue();
+    assertThat(WorkerHealthChanges.matters(kept, HealthFixtures.copy(kept), NOW, Duration.ofMinutes(2))).isFalse();
+  }
+
+  @Test
   void sharedStringsAreInternedAndEqualTimesOfAnObjectShareOne() {
     WorkerHealth a = InformerPruning.workerHealth(health("a", Duration.ZERO, null));
     WorkerHealth b = InformerPruning.workerHealth(health("b", Duration.ZERO, null));

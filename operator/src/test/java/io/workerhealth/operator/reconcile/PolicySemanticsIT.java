@@ -215,7 +215,9 @@ class PolicySemanticsIT {
     start();
     await().atMost(20, TimeUnit.SECONDS).until(() -> !events("WorkerUnhealthy").isEmpty());
     assertThat(events("WorkerUnhealthy").get(0).getMessage()).contains("pod outpost-b").contains("report only");
-    assertThat(status("tell").getObservedGeneration()).isEqualTo(1L);
+    // the Event is sent before the status is written
+    await().atMost(10, TimeUnit.SECONDS).until(() -> status("tell") != null
+        && Long.valueOf(1).equals(status("tell").getObservedGeneration()));
 
     client.resources(WorkerHealthPolicy.class).inNamespace(NS).withName("tell")
         .edit(p -> {
