@@ -285,7 +285,11 @@ class HelmChartIT {
         .filter(l -> !l.isEmpty() && !l.startsWith("#")).toList();
     long user = pod.getSecurityContext().getRunAsUser();
     assertThat(dockerfile).contains("USER " + user + ":" + user);
-    assertThat(dockerfile).contains("EXPOSE " + container.getPorts().get(0).getContainerPort());
+    List<String> exposed = dockerfile.stream().filter(l -> l.startsWith("EXPOSE "))
+        .flatMap(l -> java.util.Arrays.stream(l.substring("EXPOSE ".length()).trim().split("\\s+"))).toList();
+    assertThat(exposed).as("the image exposes every port the chart's operator container names")
+        .containsExactlyInAnyOrderElementsOf(container.getPorts().stream()
+            .map(p -> String.valueOf(p.getContainerPort())).toList());
     // the jar the operator build writes (its shade configuration) is the one the image copies
     String pom = Files.readString(ROOT.resolve("operator/pom.xml"));
     assertThat(pom).contains("<outputFile>${project.build.directory}/worker-health-operator.jar</outputFile>");

@@ -477,21 +477,23 @@ final class ProofFleet implements AutoCloseable {
   }
 
   /**
-   * The API server refuses the restart policy's fresh read once (403, as while a RoleBinding is being replaced; a
-   * 5xx would be retried by the client itself, and refused status writes are retried by the next reconcile without
-   * failing it): the reconcile fails, is counted as an error and retried.
+   * The API server refuses a status write of the restart policy once (403, as while a RoleBinding is being replaced;
+   * a 5xx would be retried by the client itself, a 409 is a newer version and decided again without failing): the
+   * reconcile fails, is counted as an error and retried. A status write follows a change: outpost-a's scrapes time
+   * out for a while, which changes the policy's counts.
    */
   void reconcileFailsOnce() {
     // java-operator-sdk counts a failed reconciliation only when no newer event for the policy is queued (it then
-    // reconciles again at once): refuse the read again until it has counted one, a few times at most
+    // reconciles again at once): refuse a write again until it has counted one, a few times at most
     for (int i = 1; i <= 5 && sdkFailures() == 0; i++) {
-      server.expect().get().withPath("/apis/workerhealth.io/v1alpha1/namespaces/" + NS + "/workerhealthpolicies/"
-          + POLICY).andReturn(403, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+      server.expect().patch().withPath("/apis/workerhealth.io/v1alpha1/namespaces/" + NS + "/workerhealthpolicies/"
+          + POLICY + "/status").andReturn(403, "{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
           + "\"reason\":\"Forbidden\",\"message\":\"workerhealthpolicies.workerhealth.io \\\"" + POLICY
-          + "\\\" is forbidden: User \\\"system:serviceaccount:ops:who-worker-health-operator\\\" cannot get "
-          + "resource \\\"workerhealthpolicies\\\" in API group \\\"workerhealth.io\\\" in the namespace \\\""
+          + "\\\" is forbidden: User \\\"system:serviceaccount:ops:who-worker-health-operator\\\" cannot patch "
+          + "resource \\\"workerhealthpolicies/status\\\" in API group \\\"workerhealth.io\\\" in the namespace \\\""
           + NS + "\\\"\",\"code\":403}").once();
       int errors = i;
+      scrapesTimeOut();
       await().atMost(30, TimeUnit.SECONDS).until(() -> operatorMetric("workerhealth.reconcile.errors",
           "policy", POLICY) >= errors);
       try {

@@ -164,6 +164,9 @@ class RbacProofIT {
     // A repeated Event raises the count of the one written before (a PATCH, proven by EventRecorderIT); this run
     // may repeat none, so the need is added as the Lease check's is.
     operatorNeeds.add(new ApiAccess("patch", "", "events", ProofFleet.NS, null, null));
+    // The operator reads its policies from the informer; java-operator-sdk GETs one again when adding or removing
+    // its finalizer meets a conflict, which this run may not provoke.
+    operatorNeeds.add(new ApiAccess("get", "workerhealth.io", "workerhealthpolicies", ProofFleet.NS, null, null));
     assertEveryCallAllowedAndEveryGrantUsed("operator", operatorRbac, operatorNeeds);
     assertEveryCallAllowedAndEveryGrantUsed("sidecar", sidecarRbac, sidecarCalls);
     assertEveryCallAllowedAndEveryGrantUsed("agent", agentRbac, agentCalls);

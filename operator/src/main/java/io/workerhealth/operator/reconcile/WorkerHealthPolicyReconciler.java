@@ -304,8 +304,12 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
 
   /** After a status write that did not go through: decide again from the newer version soon, or later. */
   private UpdateControl<WorkerHealthPolicy> retry(StatusWriter.Result result) {
-    return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(result == StatusWriter.Result.CONFLICT
-        ? timings.recheck() : timings.blockedRetry());
+    if (result == StatusWriter.Result.FAILED) {
+      // refused for another reason than a newer version (403, 422, 5xx after the client's own tries): the reconcile
+      // failed, and says so (metrics, the dashboard, java-operator-sdk's retry with backoff); nothing was acted on
+      throw new IllegalStateException("the policy's status could not be written (the reason is logged above)");
+    }
+    return UpdateControl.<WorkerHealthPolicy>noUpdate().rescheduleAfter(timings.recheck());
   }
 
   /**
