@@ -13,11 +13,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.ServiceAccountBuilder;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinitionBuilder;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
@@ -309,27 +305,14 @@ class OperatorFailoverE2E {
   }
 
   static boolean established(String crd) {
-    var c = admin.apiextensions().v1().customResourceDefinitions().withName(crd).get();
-    return c != null && c.getStatus() != null && c.getStatus().getConditions() != null
-        && c.getStatus().getConditions().stream()
-        .anyMatch(x -> x.getType().equals("Established") && x.getStatus().equals("True"));
+    return ControlPlaneClients.established(admin, crd);
   }
 
   static String token(String namespace, String serviceAccount, Pod boundTo) {
-    TokenRequestBuilder request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec();
-    if (boundTo != null) {
-      request.editSpec().withNewBoundObjectRef().withApiVersion("v1").withKind("Pod")
-          .withName(boundTo.getMetadata().getName()).withUid(boundTo.getMetadata().getUid()).endBoundObjectRef()
-          .endSpec();
-    }
-    return admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount).tokenRequest(request.build())
-        .getStatus().getToken();
+    return ControlPlaneClients.token(admin, namespace, serviceAccount, boundTo);
   }
 
   static KubernetesClient clientWithToken(String token) {
-    Config adminConfig = controlPlane.adminConfig();
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-        .withMasterUrl(adminConfig.getMasterUrl()).withCaCertData(adminConfig.getCaCertData()).withOauthToken(token)
-        .build()).build();
+    return ControlPlaneClients.clientWithToken(controlPlane, token);
   }
 }

@@ -18,11 +18,7 @@ import io.fabric8.kubernetes.api.model.ServiceBuilder;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhookConfiguration;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.http.HttpRequest;
 import io.fabric8.kubernetes.client.http.HttpResponse;
@@ -495,21 +491,11 @@ class SidecarInjectionE2E {
   }
 
   static String token(String namespace, String serviceAccount, Pod boundTo) {
-    TokenRequestBuilder request = new TokenRequestBuilder().withNewSpec().withExpirationSeconds(3600L).endSpec();
-    if (boundTo != null) {
-      request.editSpec().withNewBoundObjectRef().withApiVersion("v1").withKind("Pod")
-          .withName(boundTo.getMetadata().getName()).withUid(boundTo.getMetadata().getUid()).endBoundObjectRef()
-          .endSpec();
-    }
-    return admin.serviceAccounts().inNamespace(namespace).withName(serviceAccount).tokenRequest(request.build())
-        .getStatus().getToken();
+    return ControlPlaneClients.token(admin, namespace, serviceAccount, boundTo);
   }
 
   static KubernetesClient clientWithToken(String token) {
-    Config adminConfig = controlPlane.adminConfig();
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder(Config.empty())
-        .withMasterUrl(adminConfig.getMasterUrl()).withCaCertData(adminConfig.getCaCertData()).withOauthToken(token)
-        .build()).build();
+    return ControlPlaneClients.clientWithToken(controlPlane, token);
   }
 
   static void helm(String... args) throws Exception {
