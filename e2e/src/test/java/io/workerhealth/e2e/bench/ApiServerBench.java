@@ -138,7 +138,8 @@ public final class ApiServerBench {
             OPERATOR_NS, work.resolve("operator.log"));
         try {
           Instant started = Instant.now();
-          awaitUntil("every policy reports its pods", Duration.ofMinutes(10), () -> settled(admin),
+          awaitUntil("every policy reports its pods", Duration.ofMinutes(Long.parseLong(
+              options.getOrDefault("settle-minutes", "20"))), () -> settled(admin),
               () -> unsettled(admin));
           say("operator settled in %ds", Duration.between(started, Instant.now()).toSeconds());
           report.put("operator settle s", Duration.between(started, Instant.now()).toSeconds());
@@ -273,16 +274,21 @@ public final class ApiServerBench {
   /** Heartbeats only: what the operator asks of the API server, and what it and the API server cost. */
   private void steady(SidecarFleet fleet, AuditLog audit, OperatorProcess operator, long apiserverPid, long etcdPid)
       throws Exception {
-    // first a quiet spell, heartbeats held back (shorter than staleAfter): the operator's own baseline
-    Duration idle = Duration.ofSeconds(30);
+    // first a quiet spell, heartbeats held back (shorter than staleAfter): the operator's own baseline, over more than
+    // a resync (60 s) so that it holds every policy's periodic reconcile as the window with heartbeats does
+    Duration idle = Duration.ofSeconds(65);
     say("idle for %ds (no heartbeats); load average %s", idle.toSeconds(), ProcessStats.loadAverage());
     fleet.pause(true);
     double idleCpu = ProcessStats.cpuSeconds(operator.pid());
+    Map<String, Double> idleMetrics = operator.metrics();
     long idleStart = System.nanoTime();
     TimeUnit.MILLISECONDS.sleep(idle.toMillis()); // a measurement window
-    double idleMs = 1000 * (ProcessStats.cpuSeconds(operator.pid()) - idleCpu) / ((System.nanoTime() - idleStart) / 1e9);
+    double idleSeconds = (System.nanoTime() - idleStart) / 1e9;
+    double idleMs = 1000 * (ProcessStats.cpuSeconds(operator.pid()) - idleCpu) / idleSeconds;
     fleet.pause(false);
     report.put("operator CPU ms/s (idle: no heartbeats)", round(idleMs));
+    report.put("reconciles/s (idle)", round(Double.parseDouble(delta(idleMetrics, operator.metrics(),
+        "operator_sdk_reconciliations_started_total")) / idleSeconds));
 
     Duration window = Duration.ofSeconds(Long.parseLong(options.getOrDefault("steady", "120")));
     say("steady state for %ds (heartbeats only); load average %s", window.toSeconds(), ProcessStats.loadAverage());
@@ -319,6 +325,8 @@ public final class ApiServerBench {
         delta(metrics, after, "workerhealth_health_updates_total{result=\"ignored\"}") + " / "
             + delta(metrics, after, "workerhealth_health_updates_total{result=\"reconciled\"}"));
     report.put("reconciles (steady)", delta(metrics, after, "operator_sdk_reconciliations_started_total"));
+    report.put("reconciles/s (steady)", round(Double.parseDouble(delta(metrics, after,
+        "operator_sdk_reconciliations_started_total")) / seconds));
     report.put("status writes sent / unchanged (steady)",
         delta(metrics, after, "workerhealth_status_writes_total{result=\"Written\"}") + " / "
             + delta(metrics, after, "workerhealth_status_writes_total{result=\"Unchanged\"}"));
@@ -354,6 +362,8 @@ public final class ApiServerBench {
     int trials = Integer.parseInt(options.getOrDefault("trials", "100"));
     say("%d restarts; load average %s", trials, ProcessStats.loadAverage());
     long mark = audit.mark();
+    Path gcLog = work.resolve("operator-gc.log");
+    long gcMark = Files.exists(gcLog) ? Files.size(gcLog) : 0;
     double operatorCpu = ProcessStats.cpuSeconds(operator.pid());
     double apiserverCpu = ProcessStats.cpuSeconds(apiserverPid);
     Random random = new Random(42);
@@ -420,6 +430,10 @@ public final class ApiServerBench {
         / seconds));
     report.put("kube-apiserver CPU ms/s (restarts)", round(1000 * (ProcessStats.cpuSeconds(apiserverPid)
         - apiserverCpu) / seconds));
+    List<Double> pauses = gcPauses(gcLog, gcMark);
+    report.put("operator GC pauses (restarts): count / total / max ms", pauses.size() + " / "
+        + Math.round(pauses.stream().mapToDouble(Double::doubleValue).sum()) + " / "
+        + Math.round(pauses.stream().mapToDouble(Double::doubleValue).max().orElse(0)));
   }
 
   private void memory(OperatorProcess operator) throws Exception {
@@ -431,6 +445,23 @@ public final class ApiServerBench {
   }
 
   // --- helpers ---
+
+  /** The operator's collection pauses (ms) its GC log holds from {@code from} (a file length) on. */
+  private static List<Double> gcPauses(Path gcLog, long from) throws IOException {
+    List<Double> out = new ArrayList<>();
+    if (!Files.exists(gcLog)) {
+      return out;
+    }
+    String all = Files.readString(gcLog);
+    Pattern pause = Pattern.compile("Pause .* ([0-9.]+)ms$");
+    for (String line : all.substring((int) Math.min(from, all.length())).split("\n")) {
+      Matcher m = pause.matcher(line);
+      if (m.find()) {
+        out.add(Double.parseDouble(m.group(1)));
+      }
+    }
+    return out;
+  }
 
   /** Sends a write for each sidecar at once; the changes the API server accepted, each with when it was sent. */
   private static List<Change> sendAll(List<SidecarFleet.Sidecar> sidecars,
@@ -562,7 +593,9 @@ public final class ApiServerBench {
       Path copy = Files.copy(jar, log.resolveSibling("worker-health-operator.jar"),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
       List<String> command = new ArrayList<>(List.of("java", "-Xmx" + heap, "-XX:+UseSerialGC",
-          "-XX:+ExitOnOutOfMemoryError"));
+          "-XX:+ExitOnOutOfMemoryError",
+          // its collections and their pauses, to read alongside the latencies
+          "-Xlog:gc:file=" + log.resolveSibling("operator-gc.log") + ":uptime,level"));
       if (Boolean.getBoolean("bench.jfr")) {
         // a CPU profile of the operator, for reading with `jfr print --events jdk.ExecutionSample`
         command.add("-XX:StartFlightRecording=settings=profile,filename=" + log.resolveSibling("operator.jfr"));

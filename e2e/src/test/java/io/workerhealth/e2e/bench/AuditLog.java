@@ -26,15 +26,22 @@ public final class AuditLog {
     }
   }
 
-  /** The audit policy: everything the user does at level Metadata, one event per request, nothing else. */
+  /**
+   * The audit policy: everything the user does at level Metadata, one event per request, nothing else; its writes of
+   * policy status with their bodies too (level Request), to read later what each status write changed.
+   */
   public static String policy(String user) {
     return """
         apiVersion: audit.k8s.io/v1
         kind: Policy
         omitStages: ["RequestReceived", "ResponseStarted"]
         rules:
+          - level: Request
+            users: ["%1$s"]
+            verbs: ["patch", "update"]
+            resources: [{group: "workerhealth.io", resources: ["workerhealthpolicies/status"]}]
           - level: Metadata
-            users: ["%s"]
+            users: ["%1$s"]
           - level: None
         """.formatted(user);
   }

@@ -124,6 +124,16 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
   /** The shortest wait before looking at a policy again, however soon the next try is due. */
   static final Duration MIN_WAIT = Duration.ofMillis(100);
 
+  /**
+   * When a policy with nothing pending is looked at again: between three quarters of {@code resync} and all of it,
+   * fixed per policy (by its uid). Policies listed together at a start would otherwise all be reconciled in the same
+   * second of every minute, and the changes that arrive then would wait behind hundreds of reconciles.
+   */
+  static Duration resyncOf(Duration resync, String uid) {
+    long spread = resync.toMillis() / 4;
+    return uid == null || spread == 0 ? resync : resync.minusMillis(Math.floorMod(uid.hashCode(), spread));
+  }
+
   /** The reconciler's spacing of reconciles, for the controller's configuration. */
   public ReconcileSpacing spacing() {
     return new ReconcileSpacing(timings.spacing());
@@ -146,6 +156,8 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
             .withInformerListLimit(LIST_PAGE)
             .withNamespacesInheritedFromController()
             .build(), context);
+    // a policy reads its candidates through the label index, not a scan of every cached object
+    healths.addIndexers(CacheIndexes.indexers());
     // pods: their controllers (workload slots, bare pods) without a GET each, and the pods that never report; only
     // what the operator reads is kept, and only a change of it (not a pod's status) reconciles the selecting policies
     InformerEventSource<Pod, WorkerHealthPolicy> pods = new InformerEventSource<>(
@@ -158,6 +170,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
             .withInformerListLimit(LIST_PAGE)
             .withNamespacesInheritedFromController()
             .build(), context);
+    pods.addIndexers(CacheIndexes.indexers());
     String agentNamespace = context.getClient().getNamespace();
     if (agentNamespace == null) {
       return List.of(healths, pods);
@@ -398,13 +411,13 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
     InformerEventSource<Pod, WorkerHealthPolicy> pods = (InformerEventSource<Pod, WorkerHealthPolicy>)
         context.eventSourceRetriever().getEventSourceFor(Pod.class, PODS);
     LabelSelector selector = policy.getSpec().getSelector();
-    List<WorkerHealth> selected = healths.list(policy.getMetadata().getNamespace(),
-        wh -> LabelSelectors.matches(selector, wh.getMetadata().getLabels())).toList();
+    // read through the caches' label index: linear in the pods the selector may match, not in the cluster's
+    List<WorkerHealth> selected = CacheIndexes.select(healths, policy.getMetadata().getNamespace(), selector,
+        wh -> true);
     PolicyObserver.Pods podCache = new PolicyObserver.Pods() {
       @Override
       public List<Pod> matching(String namespace, LabelSelector s) {
-        return pods.list(namespace, p -> p.getMetadata().getDeletionTimestamp() == null
-            && LabelSelectors.matches(s, p.getMetadata().getLabels())).toList();
+        return CacheIndexes.select(pods, namespace, s, p -> p.getMetadata().getDeletionTimestamp() == null);
       }
 
       @Override
@@ -421,7 +434,7 @@ public class WorkerHealthPolicyReconciler implements Reconciler<WorkerHealthPoli
    * paused policy carries out none of them: they are cancelled, and say why.
    */
   private void finishRecordedIntents(Edge edge, Round round) {
-    round.next = timings.resync();
+    round.next = resyncOf(timings.resync(), round.policy.getMetadata().getUid());
     for (RemediationRecord r : round.history) {
       if (r.getOutcome() == RemediationOutcome.Pending && round.settings.paused()) {
         r.setOutcome(RemediationOutcome.Cancelled);

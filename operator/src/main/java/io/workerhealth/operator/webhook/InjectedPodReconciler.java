@@ -84,7 +84,9 @@ public final class InjectedPodReconciler implements Reconciler<Pod> {
     if (cache == null) {
       return 0;
     }
-    return (int) cache.list(namespace).filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+    // fabric8's namespace index: the namespace's labelled pods, not a scan of every cached one
+    return (int) cache.byIndex(io.fabric8.kubernetes.client.informers.cache.Cache.NAMESPACE_INDEX, namespace).stream()
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .filter(p -> !hasSidecar(p)).count();
   }
 
