@@ -252,12 +252,17 @@ final class PolicyObserver {
     try {
       if (slot.startsWith("ReplicaSet/")) {
         String rs = slot.substring("ReplicaSet/".length());
-        String deployment = replicaSetOwners.computeIfAbsent(namespace + "/" + rs, k -> {
+        // looked up outside the map's lock: a computeIfAbsent on the synchronized map would hold every other
+        // reconcile's lookup behind this GET (50 policies failing at once took 50 round trips one after the other)
+        String key = namespace + "/" + rs;
+        String deployment = replicaSetOwners.get(key);
+        if (deployment == null) {
           ReplicaSet r = client.apps().replicaSets().inNamespace(namespace).withName(rs).get();
-          return r == null || r.getMetadata().getOwnerReferences() == null ? "" : r.getMetadata().getOwnerReferences()
-              .stream().filter(o -> Boolean.TRUE.equals(o.getController()) && "Deployment".equals(o.getKind()))
-              .map(OwnerReference::getName).findFirst().orElse("");
-        });
+          deployment = r == null || r.getMetadata().getOwnerReferences() == null ? "" : r.getMetadata()
+              .getOwnerReferences().stream().filter(o -> Boolean.TRUE.equals(o.getController())
+                  && "Deployment".equals(o.getKind())).map(OwnerReference::getName).findFirst().orElse("");
+          replicaSetOwners.put(key, deployment);
+        }
         if (deployment.isEmpty()) {
           return "";
         }
